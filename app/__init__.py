@@ -1,0 +1,39 @@
+"""Catalog: a web app in which shop staff manage a product catalog."""
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+
+from . import db
+from .config import ROOT, Config
+from .web import errors, nav
+from .web.render import htmx
+
+csrf = CSRFProtect()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(Config().as_dict())
+    if overrides:
+        app.config.from_mapping(overrides)
+    if not app.config.get("DATABASE_URL"):
+        from .pgserver import embedded_url
+
+        app.config["DATABASE_URL"] = embedded_url()
+
+    db.init_app(app)
+    htmx.init_app(app)
+    csrf.init_app(app)
+    errors.init_app(app)
+    nav.init_app(app)
+
+    from .home.routes import bp as home_bp
+    from .web.media import bp as media_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(media_bp)
+    return app

@@ -1,0 +1,123 @@
+"""The `catalog` command: serve, migrate, demo-data."""
+
+import os
+import sys
+
+import click
+
+from . import pgserver
+from .config import Config
+from .migrate import MigrationError, migrate
+
+
+def database_url() -> str:
+    """DATABASE_URL when set (production); otherwise the embedded server, started here."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    pgserver.hold_until_exit()
+    return pgserver.embedded_url()
+
+
+def migrated_url() -> str:
+    url = database_url()
+    try:
+        migrate(url)
+    except MigrationError as error:
+        raise click.ClickException(str(error)) from error
+    return url
+
+
+@click.group()
+def main():
+    """Catalog: manage a product catalog in the browser."""
+
+
+@main.command("migrate")
+def migrate_command():
+    """Apply pending migrations."""
+    url = database_url()
+    try:
+        applied = migrate(url)
+    except MigrationError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Applied {len(applied)} migration(s)." if applied else "Nothing to apply.")
+    for name in applied:
+        click.echo(f"  {name}")
+
+
+@main.command("demo-data")
+@click.option("--products", "count", type=click.IntRange(1, 1_000_000), default=500,
+              show_default=True, help="How many products to generate.")
+@click.option("--replace", is_flag=True, help="Empty the catalog first.")
+def demo_data_command(count, replace):
+    """Fill the catalog with a realistic, deterministic demo catalog."""
+    import time
+
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from .demo import DemoDataError, load_demo_data
+
+    url = migrated_url()
+    started = time.monotonic()
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        try:
+            counts = load_demo_data(
+                conn, products=count, media_root=Config().MEDIA_ROOT, replace=replace
+            )
+        except DemoDataError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"Loaded in {time.monotonic() - started:.1f} s:")
+    for table, n in counts.items():
+        click.echo(f"  {table:<24} {n:>10,}")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=int, show_default=True)
+@click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", "2")),
+              type=int, help="Worker processes (default: $WEB_CONCURRENCY or 2).")
+@click.option("--demo-data", "demo", is_flag=True,
+              help="On a brand-new database, load a small demo catalog.")
+def serve_command(host, port, workers, demo):
+    """Serve the app with gunicorn (migrations are applied first)."""
+    url = database_url()
+    try:
+        applied = migrate(url)
+    except MigrationError as error:
+        raise click.ClickException(str(error)) from error
+    if demo and "0001_seed_schema.sql" in applied:
+        import psycopg
+        from psycopg.rows import dict_row
+
+        from .demo import load_demo_data
+
+        click.echo("New database: loading a demo catalog of 500 products...")
+        with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+            load_demo_data(conn, products=500, media_root=Config().MEDIA_ROOT)
+    # Workers are forked by gunicorn and build their own app (and pool) from this.
+    os.environ["DATABASE_URL"] = url
+    click.echo(f"Catalog is running at http://{host}:{port}/  (Ctrl+C stops it)")
+    sys.stdout.flush()
+    _run_gunicorn(host, port, workers)
+
+
+def _run_gunicorn(host: str, port: int, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", 4)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("graceful_timeout", 5)
+
+        def load(self):
+            from . import create_app
+
+            return create_app()
+
+    Server().run()

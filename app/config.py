@@ -1,0 +1,51 @@
+"""Settings from the environment, with safe defaults."""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def state_dir() -> Path:
+    """The git-ignored folder for local state: embedded database, secret key, media."""
+    path = Path(os.environ.get("CATALOG_STATE_DIR", ROOT / ".local")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once into the state folder."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = state_dir() / "secret_key"
+    if not key_file.exists():
+        # O_EXCL: two processes starting at once must not write two different keys.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+class Config:
+    """Read once by create_app(); tests pass overrides on top."""
+
+    def __init__(self):
+        self.DATABASE_URL = os.environ.get("DATABASE_URL") or None
+        self.SECRET_KEY = secret_key()
+        self.MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or str(state_dir() / "media")
+        self.DB_POOL_MIN = int(os.environ.get("DB_POOL_MIN", "1"))
+        self.DB_POOL_MAX = int(os.environ.get("DB_POOL_MAX", "10"))
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
+        self.MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+        # Adds X-SQL-Count to responses: the statements a request ran (tests, benchmarks).
+        self.SQL_COUNT_HEADER = os.environ.get("SQL_COUNT_HEADER", "") == "1"
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}

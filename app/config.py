@@ -43,6 +43,9 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
+        self.PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_HOURS", "12")) * 3600
+        # Tokens live as long as the session: a form left open over lunch still saves.
+        self.WTF_CSRF_TIME_LIMIT = None
         self.MAX_CONTENT_LENGTH = 20 * 1024 * 1024
         # Adds X-SQL-Count to responses: the statements a request ran (tests, benchmarks).
         self.SQL_COUNT_HEADER = os.environ.get("SQL_COUNT_HEADER", "") == "1"

@@ -37,7 +37,6 @@ def make_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> ConnectionP
         kwargs={"row_factory": dict_row, "cursor_factory": CountingCursor},
         configure=configure,
         open=True,
-        wait=False,
         name="catalog",
     )
 

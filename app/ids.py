@@ -12,6 +12,7 @@ PREFIXES = {
     "tag": "ptag",
     "type": "ptyp",
     "image": "img",
+    "user": "user",
 }
 
 

@@ -5,6 +5,7 @@ The server listens on a Unix socket inside its data directory only, so several
 process holding it exits normally; `hold_until_exit` makes SIGTERM such an exit.
 """
 
+import contextlib
 import os
 import signal
 import sys
@@ -46,10 +47,9 @@ def ensure_database(admin_uri: str, dbname: str, *, drop: bool = False) -> None:
             "SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)
         ).fetchone()
         if not exists:
-            try:
+            # Another process may create it between the check and here.
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-            except psycopg.errors.DuplicateDatabase:
-                pass  # another process created it first
 
 
 def hold_until_exit() -> None:

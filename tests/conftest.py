@@ -1,16 +1,21 @@
 """Fixtures: a real PostgreSQL per test session, a clean state per test, a real browser."""
 
 import os
+import re
 import threading
 from pathlib import Path
 
 import psycopg
 import pytest
+from flask.testing import FlaskClient
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
 from app import create_app, pgserver
+from app.auth import queries as auth_queries
+from app.auth.security import hash_password
 from app.config import ROOT
+from app.ids import new_id
 from app.migrate import migrate
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -81,15 +86,79 @@ def app(database_url, media_root):
             "SQL_COUNT_HEADER": True,
             "DB_POOL_MIN": 1,
             "DB_POOL_MAX": 8,
+            # Cheap hashes keep the suite fast; production uses argon2's defaults.
+            "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8192, "parallelism": 1},
         }
     )
+    app.test_client_class = CatalogClient
     yield app
     app.extensions["catalog_pool"].close()
 
 
+class CatalogClient(FlaskClient):
+    """Flask's test client plus what a browser does for us: CSRF tokens and htmx headers."""
+
+    def csrf_token(self) -> str:
+        html = self.get("/login").get_data(as_text=True)
+        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+    def submit(self, url, data=None, *, htmx=False, method="POST", **kwargs):
+        """Send a form as the page would, with a valid CSRF token."""
+        headers = dict(kwargs.pop("headers", {}))
+        headers["X-CSRFToken"] = self.csrf_token()
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.open(url, method=method, data=data or {}, headers=headers, **kwargs)
+
+
+PASSWORD = "correct horse battery"
+
+
 @pytest.fixture
-def client(app):
+def make_user(app, conn):
+    """Create a staff account: make_user(role="editor", email=None, password=PASSWORD)."""
+
+    def make(role="editor", email=None, password=PASSWORD, name="", is_active=True):
+        email = email or f"{role}-{new_id('user')[-6:].lower()}@shop.example"
+        with app.app_context():
+            password_hash = hash_password(password)
+        user = auth_queries.insert_user(conn, user_id=new_id("user"), email=email, name=name,
+                                        password_hash=password_hash, role=role)
+        if not is_active:
+            conn.execute("UPDATE staff_users SET is_active = false WHERE id = %s", (user["id"],))
+        return {**user, "password": password}
+
+    return make
+
+
+def sign_in(client, email, password=PASSWORD):
+    return client.submit("/login", {"email": email, "password": password})
+
+
+@pytest.fixture
+def anonymous_client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def login_as(app, make_user):
+    """login_as("viewer") -> a test client signed in as a new account with that role."""
+
+    def login(role="editor", client=None):
+        client = client or app.test_client()
+        user = make_user(role)
+        response = sign_in(client, user["email"])
+        assert response.status_code == 302, response.get_data(as_text=True)
+        client.user = user
+        return client
+
+    return login
+
+
+@pytest.fixture
+def client(login_as):
+    """A client signed in as an editor: the everyday staff member."""
+    return login_as("editor")
 
 
 @pytest.fixture
@@ -147,7 +216,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def anonymous_page(browser, live_server):
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 800})
     page = context.new_page()
     errors = []
@@ -155,3 +224,30 @@ def page(browser, live_server):
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def browser_sign_in(page, email, password=PASSWORD):
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+@pytest.fixture
+def page_as(anonymous_page, make_user):
+    """page_as("viewer") -> the browser page, signed in as a new account with that role."""
+
+    def sign_in_as(role="editor"):
+        user = make_user(role)
+        browser_sign_in(anonymous_page, user["email"])
+        anonymous_page.user = user
+        return anonymous_page
+
+    return sign_in_as
+
+
+@pytest.fixture
+def page(page_as):
+    """The browser, signed in as an editor."""
+    return page_as("editor")

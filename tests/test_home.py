@@ -4,6 +4,7 @@ import pytest
 
 from app import create_app
 from app.ids import new_id
+from tests.conftest import CatalogClient, sign_in
 
 
 def add_products(conn, n, status="published"):
@@ -47,7 +48,8 @@ def test_a_boosted_request_gets_the_whole_page(client):
 @pytest.mark.parametrize("rows", [0, 300])
 def test_overview_runs_one_statement_whatever_the_data_size(client, conn, count_statements, rows):
     add_products(conn, rows)
-    assert count_statements(client.get("/")) == 1
+    # One for the signed-in user, one for all the counts.
+    assert count_statements(client.get("/")) == 2
 
 
 def test_healthz_answers_200_with_the_database_reachable(client):
@@ -83,15 +85,18 @@ def test_an_unknown_page_under_htmx_gets_a_fragment(client):
     assert "<html" not in response.get_data(as_text=True)
 
 
-def test_a_server_error_gets_a_friendly_500_not_a_traceback(database_url):
+def test_a_server_error_gets_a_friendly_500_not_a_traceback(database_url, make_user):
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x"})
 
     @app.get("/boom")
     def boom():
         raise RuntimeError("secret internals")
 
+    app.test_client_class = CatalogClient
     try:
-        response = app.test_client().get("/boom")
+        client = app.test_client()
+        sign_in(client, make_user("viewer")["email"])
+        response = client.get("/boom")
     finally:
         app.extensions["catalog_pool"].close()
     html = response.get_data(as_text=True)

@@ -24,8 +24,12 @@ TEST_SERVER_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_
 
 
 def _server_urls(worker_id: str) -> tuple[str, str]:
-    """(admin URL, test database URL) on TEST_DATABASE_URL's server or the embedded one."""
-    dbname = f"catalog_test_{worker_id}"
+    """(admin URL, test database URL) on TEST_DATABASE_URL's server or the embedded one.
+
+    The name is unique per test run and worker, so two runs at once do not collide.
+    """
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
+    dbname = f"catalog_test_{run}_{worker_id}"
     if os.environ.get("TEST_DATABASE_URL"):
         params = conninfo_to_dict(os.environ["TEST_DATABASE_URL"])
         admin = make_conninfo(**{**params, "dbname": "postgres"})
@@ -38,9 +42,12 @@ def _server_urls(worker_id: str) -> tuple[str, str]:
 @pytest.fixture(scope="session")
 def database_url(worker_id):
     admin_url, url = _server_urls(worker_id)
-    pgserver.ensure_database(admin_url, conninfo_to_dict(url)["dbname"], drop=True)
+    dbname = conninfo_to_dict(url)["dbname"]
+    pgserver.ensure_database(admin_url, dbname, drop=True)
     migrate(url)
-    return url
+    yield url
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

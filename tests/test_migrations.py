@@ -35,9 +35,9 @@ def schema_fingerprint(url):
 
 
 @pytest.fixture
-def scratch_url(admin_database_url, worker_id):
+def scratch_url(admin_database_url, database_url):
     """A database of this test's own, dropped afterwards."""
-    name = f"catalog_scratch_{worker_id}"
+    name = psycopg.conninfo.conninfo_to_dict(database_url)["dbname"] + "_scratch"
     pgserver.ensure_database(admin_database_url, name, drop=True)
     url = psycopg.conninfo.make_conninfo(admin_database_url, dbname=name)
     yield url

@@ -1,24 +1,29 @@
 """The sidebar: every area that is registered, in the order staff use them."""
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 
+from ..auth.security import has_role
+
+# (label, endpoint, the role that sees it)
 AREAS = [
-    ("Overview", "home.index"),
-    ("Products", "products.index"),
-    ("Categories", "categories.index"),
-    ("Collections", "collections.index"),
-    ("Tags", "tags.index"),
-    ("Types", "types.index"),
-    ("Trash", "trash.index"),
-    ("Users", "users.index"),
+    ("Overview", "home.index", "viewer"),
+    ("Products", "products.index", "viewer"),
+    ("Categories", "categories.index", "viewer"),
+    ("Collections", "collections.index", "viewer"),
+    ("Tags", "tags.index", "viewer"),
+    ("Types", "types.index", "viewer"),
+    ("Trash", "trash.index", "viewer"),
+    ("Users", "users.index", "admin"),
 ]
 
 
 def nav_items() -> list[dict]:
+    """The areas this user may open; none before sign-in."""
     items = []
     current = request.endpoint or ""
-    for label, endpoint in AREAS:
-        if endpoint not in current_app.view_functions:
+    user = g.get("user")
+    for label, endpoint, role in AREAS:
+        if endpoint not in current_app.view_functions or not has_role(user, role):
             continue
         area = endpoint.split(".")[0]
         items.append(

@@ -36,7 +36,21 @@ def nav_items() -> list[dict]:
     return items
 
 
+def url_with(**changes) -> str:
+    """This page's URL with some query arguments changed (None removes one)."""
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items()})
+    args = {k: v for k, v in args.items() if v not in (None, "")}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def page_url(number: int) -> str:
+    return url_with(page=number if number > 1 else None)
+
+
 def init_app(app) -> None:
+    app.jinja_env.globals.update(url_with=url_with, page_url=page_url)
+
     @app.context_processor
     def inject_nav():
         return {"nav_items": nav_items()}

@@ -251,3 +251,54 @@
     showToast({ level: "error", message: "Cannot reach the server; nothing was saved" });
   });
 })();
+
+/*
+ * Forms marked data-unsaved-guard: leaving with unsaved changes asks first,
+ * and Ctrl/Cmd+S saves. A form counts as changed once any field differs from
+ * what the page loaded with; submitting it clears the guard.
+ */
+(function () {
+  "use strict";
+
+  function snapshot(form) {
+    var data = new FormData(form);
+    var parts = [];
+    data.forEach(function (value, key) { parts.push(key + "=" + value); });
+    return parts.join("&");
+  }
+
+  function setup() {
+    var forms = document.querySelectorAll("form[data-unsaved-guard]");
+    if (!forms.length) return;
+    var initial = new Map();
+    var submitting = false;
+    Array.prototype.forEach.call(forms, function (form) {
+      initial.set(form, snapshot(form));
+      form.addEventListener("submit", function () { submitting = true; });
+    });
+    function dirtyForm() {
+      var found = null;
+      initial.forEach(function (value, form) {
+        if (!found && document.body.contains(form) && snapshot(form) !== value) found = form;
+      });
+      return found;
+    }
+    window.addEventListener("beforeunload", function (event) {
+      if (!submitting && dirtyForm()) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && (event.key === "s" || event.key === "S")) {
+        var form = (document.activeElement && document.activeElement.form) || forms[0];
+        if (!form || !form.hasAttribute("data-unsaved-guard")) return;
+        event.preventDefault();
+        if (form.requestSubmit) form.requestSubmit(); else form.submit();
+      }
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
+  else setup();
+})();

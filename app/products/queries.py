@@ -1,0 +1,726 @@
+"""SQL for products: the list, one product, writes, bulk actions, Trash."""
+
+from dataclasses import dataclass, field
+
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+# Sort keys staff may ask for -> ORDER BY. Never built from user text.
+SORTS = {
+    "created": sql.SQL("p.created_at ASC, p.id ASC"),
+    "-created": sql.SQL("p.created_at DESC, p.id DESC"),
+    "updated": sql.SQL("p.updated_at ASC, p.id ASC"),
+    "-updated": sql.SQL("p.updated_at DESC, p.id DESC"),
+    "title": sql.SQL("p.title ASC, p.id ASC"),
+    "-title": sql.SQL("p.title DESC, p.id DESC"),
+    "status": sql.SQL("p.status ASC, p.created_at DESC, p.id DESC"),
+    "-status": sql.SQL("p.status DESC, p.created_at DESC, p.id DESC"),
+}
+DEFAULT_SORT = "-created"
+MAX_TERMS = 6
+
+# Every column of `products` a form edits.
+EDITABLE_COLUMNS = (
+    "title", "subtitle", "description", "handle", "status", "thumbnail", "weight", "length",
+    "height", "width", "origin_country", "hs_code", "mid_code", "material", "collection_id",
+    "type_id", "discountable", "is_giftcard", "external_id", "metadata",
+)
+
+
+@dataclass
+class ProductFilters:
+    q: str = ""
+    status: str | None = None
+    collection_id: str | None = None
+    type_id: str | None = None
+    tag_id: str | None = None
+    category_id: str | None = None
+    no_variants: bool = False
+    sort: str = DEFAULT_SORT
+    ids: list[str] = field(default_factory=list)
+
+
+def like_pattern(term: str) -> str:
+    """A LIKE pattern that matches `term` literally, anywhere."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _where(filters: ProductFilters) -> tuple[sql.Composable, dict]:
+    """The WHERE clause of the product list and its parameters."""
+    clauses = [sql.SQL("p.deleted_at IS NULL")]
+    params: dict = {}
+    terms = filters.q.split()[:MAX_TERMS]
+    if terms:
+        # A product matches when its title holds every term, its handle holds every
+        # term, or one of its variants' codes holds the whole query. Three
+        # index-backed lookups combined with UNION keep each on its trigram index.
+        title_terms, handle_terms = [], []
+        for i, term in enumerate(terms):
+            params[f"t{i}"] = like_pattern(term)
+            title_terms.append(sql.SQL("catalog_fold(s.title) LIKE catalog_fold({})").format(
+                sql.Placeholder(f"t{i}")))
+            handle_terms.append(sql.SQL("s.handle LIKE lower({})").format(
+                sql.Placeholder(f"t{i}")))
+        params["code"] = like_pattern(filters.q.strip().lower())
+        clauses.append(sql.SQL(
+            """p.id IN (
+                SELECT s.id FROM products AS s WHERE s.deleted_at IS NULL AND {title_terms}
+                UNION
+                SELECT s.id FROM products AS s WHERE s.deleted_at IS NULL AND {handle_terms}
+                UNION
+                SELECT v.product_id
+                  FROM p_variants AS v
+                 WHERE v.deleted_at IS NULL
+                   AND lower(coalesce(v.sku, '') || ' ' || coalesce(v.barcode, '') || ' '
+                             || coalesce(v.ean, '') || ' ' || coalesce(v.upc, ''))
+                       LIKE %(code)s)"""
+        ).format(title_terms=sql.SQL(" AND ").join(title_terms),
+                 handle_terms=sql.SQL(" AND ").join(handle_terms)))
+    for column in ("status", "collection_id", "type_id"):
+        value = getattr(filters, column)
+        if value:
+            clauses.append(sql.SQL("p.{} = {}").format(
+                sql.Identifier(column), sql.Placeholder(column)))
+            params[column] = value
+    if filters.tag_id:
+        clauses.append(sql.SQL(
+            "p.id IN (SELECT product_id FROM products_tags WHERE product_tag_id = %(tag_id)s)"))
+        params["tag_id"] = filters.tag_id
+    if filters.category_id:
+        clauses.append(sql.SQL(
+            """p.id IN (
+                WITH RECURSIVE tree AS (
+                    SELECT id FROM p_categories
+                     WHERE id = %(category_id)s AND deleted_at IS NULL
+                    UNION ALL
+                    SELECT c.id FROM p_categories AS c JOIN tree ON c.parent_id = tree.id
+                     WHERE c.deleted_at IS NULL
+                )
+                SELECT cp.product_id
+                  FROM p_categories_products AS cp
+                 WHERE cp.p_categories_id IN (SELECT id FROM tree))"""))
+        params["category_id"] = filters.category_id
+    if filters.no_variants:
+        clauses.append(sql.SQL(
+            """NOT EXISTS (SELECT 1 FROM p_variants AS v
+                            WHERE v.product_id = p.id AND v.deleted_at IS NULL)"""))
+    if filters.ids:
+        clauses.append(sql.SQL("p.id = ANY(%(ids)s)"))
+        params["ids"] = filters.ids
+    return sql.SQL(" AND ").join(clauses), params
+
+
+def list_products(conn, *, filters: ProductFilters, limit: int, offset: int):
+    """One page of live products with their collection, type and variant count."""
+    where, params = _where(filters)
+    order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    return conn.execute(
+        sql.SQL(
+            """
+            SELECT p.id, p.title, p.handle, p.status, p.thumbnail, p.created_at, p.updated_at,
+                   col.title AS collection_title, typ.value AS type_value,
+                   (SELECT count(*)
+                      FROM p_variants AS v
+                     WHERE v.product_id = p.id
+                       AND v.deleted_at IS NULL) AS variant_count
+              FROM products AS p
+              LEFT JOIN p_collections AS col ON col.id = p.collection_id
+              LEFT JOIN p_types AS typ ON typ.id = p.type_id
+             WHERE {where}
+             ORDER BY {order}
+             LIMIT %(limit)s OFFSET %(offset)s
+            """
+        ).format(where=where, order=order),
+        {**params, "limit": limit, "offset": offset},
+    ).fetchall()
+
+
+def count_products(conn, *, filters: ProductFilters) -> int:
+    where, params = _where(filters)
+    return conn.execute(
+        sql.SQL("SELECT count(*) AS n FROM products AS p WHERE {}").format(where), params
+    ).fetchone()["n"]
+
+
+def list_matching_ids(conn, *, filters: ProductFilters):
+    """Ids of every live product the filters match (for "all matching" bulk actions)."""
+    where, params = _where(filters)
+    rows = conn.execute(
+        sql.SQL("SELECT p.id FROM products AS p WHERE {}").format(where), params
+    ).fetchall()
+    return [r["id"] for r in rows]
+
+
+def get_choices(conn, *, tags=True, categories=True):
+    """Live collections and types (and tags and categories, with their paths) for selects,
+    in one query. Tags and categories can run to thousands: pages that can, load them
+    lazily instead (list_category_choices, list_tag_choices)."""
+    return conn.execute(
+        sql.SQL(
+            """
+            SELECT (SELECT coalesce(json_agg(json_build_object('id', id, 'label', title)
+                                             ORDER BY lower(title)), '[]')
+                      FROM p_collections
+                     WHERE deleted_at IS NULL) AS collections,
+                   (SELECT coalesce(json_agg(json_build_object('id', id, 'label', value)
+                                             ORDER BY lower(value)), '[]')
+                      FROM p_types
+                     WHERE deleted_at IS NULL) AS types,
+                   {tags} AS tags,
+                   {categories} AS categories
+            """
+        ).format(
+            tags=sql.SQL(_TAG_CHOICES if tags else "'[]'::json"),
+            categories=sql.SQL(_CATEGORY_CHOICES if categories else "'[]'::json"),
+        )
+    ).fetchone()
+
+
+_TAG_CHOICES = """
+    (SELECT coalesce(json_agg(json_build_object('id', id, 'label', value)
+                              ORDER BY lower(value)), '[]')
+       FROM p_tags
+      WHERE deleted_at IS NULL)
+"""
+
+# Categories in tree order, labelled with their path from the root.
+_CATEGORY_CHOICES = """
+    (WITH RECURSIVE tree AS (
+         SELECT id, name AS path, ARRAY[rank] AS sort_key
+           FROM p_categories
+          WHERE parent_id IS NULL
+            AND deleted_at IS NULL
+         UNION ALL
+         SELECT c.id, tree.path || ' › ' || c.name, tree.sort_key || c.rank
+           FROM p_categories AS c
+           JOIN tree ON c.parent_id = tree.id
+          WHERE c.deleted_at IS NULL
+     )
+     SELECT coalesce(json_agg(json_build_object('id', id, 'label', path)
+                              ORDER BY sort_key), '[]')
+       FROM tree)
+"""
+
+
+def get_choice_labels(conn, *, tag_id=None, category_id=None):
+    """Labels of the tag and category a list is filtered by (the lazily loaded selects
+    show the selected option before the rest arrive)."""
+    return conn.execute(
+        """
+        WITH RECURSIVE path AS (
+            SELECT id, parent_id, name::text AS label
+              FROM p_categories
+             WHERE id = %(category_id)s
+            UNION ALL
+            SELECT c.id, c.parent_id, c.name || ' › ' || path.label
+              FROM p_categories AS c
+              JOIN path ON path.parent_id = c.id
+        )
+        SELECT (SELECT value FROM p_tags WHERE id = %(tag_id)s) AS tag,
+               (SELECT label FROM path WHERE parent_id IS NULL) AS category
+        """,
+        {"tag_id": tag_id, "category_id": category_id},
+    ).fetchone()
+
+
+def get_product(conn, *, product_id):
+    """One live product with its tag values and category ids, or None."""
+    return conn.execute(
+        """
+        SELECT p.*,
+               col.title AS collection_title,
+               typ.value AS type_value,
+               coalesce((SELECT array_agg(t.value ORDER BY lower(t.value))
+                           FROM products_tags AS pt
+                           JOIN p_tags AS t ON t.id = pt.product_tag_id
+                          WHERE pt.product_id = p.id
+                            AND t.deleted_at IS NULL), '{}') AS tags,
+               coalesce((SELECT array_agg(c.id ORDER BY c.id)
+                           FROM p_categories_products AS cp
+                           JOIN p_categories AS c ON c.id = cp.p_categories_id
+                          WHERE cp.product_id = p.id
+                            AND c.deleted_at IS NULL), '{}') AS category_ids,
+               (SELECT count(*)
+                  FROM p_variants AS v
+                 WHERE v.product_id = p.id
+                   AND v.deleted_at IS NULL) AS variant_count
+          FROM products AS p
+          LEFT JOIN p_collections AS col ON col.id = p.collection_id
+          LEFT JOIN p_types AS typ ON typ.id = p.type_id
+         WHERE p.id = %(product_id)s
+           AND p.deleted_at IS NULL
+        """,
+        {"product_id": product_id},
+    ).fetchone()
+
+
+def _values(fields: dict) -> dict:
+    values = {k: fields[k] for k in EDITABLE_COLUMNS if k in fields}
+    if "metadata" in values and values["metadata"] is not None:
+        values["metadata"] = Jsonb(values["metadata"])
+    return values
+
+
+def insert_product(conn, *, product_id, fields):
+    """A new product; raises UniqueViolation on a taken handle."""
+    values = _values(fields)
+    columns = ["id", *values]
+    return conn.execute(
+        sql.SQL("INSERT INTO products ({columns}) VALUES ({values}) RETURNING id, handle").format(
+            columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
+            values=sql.SQL(", ").join(map(sql.Placeholder, columns)),
+        ),
+        {"id": product_id, **values},
+    ).fetchone()
+
+
+def update_product(conn, *, product_id, version, fields):
+    """Save fields if nobody saved since `version` (its updated_at); None if they did."""
+    values = _values(fields)
+    return conn.execute(
+        sql.SQL(
+            """
+            UPDATE products
+               SET {assignments}
+             WHERE id = %(id)s
+               AND deleted_at IS NULL
+               AND updated_at = %(version)s
+            RETURNING id, handle, updated_at
+            """
+        ).format(assignments=sql.SQL(", ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in values)),
+        {"id": product_id, "version": version, **values},
+    ).fetchone()
+
+
+def set_product_tags(conn, *, product_id, values, new_ids):
+    """Link exactly these tag values, creating the ones that do not exist yet.
+
+    `new_ids` holds a fresh id per value, used only for tags created here.
+    """
+    conn.execute(
+        """
+        INSERT INTO p_tags (id, value)
+        SELECT new_id, value
+          FROM unnest(%(values)s::text[], %(new_ids)s::text[]) AS v(value, new_id)
+         WHERE NOT EXISTS (SELECT 1 FROM p_tags AS t
+                            WHERE t.value = v.value AND t.deleted_at IS NULL)
+        ON CONFLICT DO NOTHING
+        """,
+        {"values": values, "new_ids": new_ids},
+    )
+    conn.execute(
+        """
+        WITH wanted AS (
+            SELECT id FROM p_tags WHERE value = ANY(%(values)s) AND deleted_at IS NULL
+        ), removed AS (
+            DELETE FROM products_tags
+             WHERE product_id = %(product_id)s
+               AND product_tag_id NOT IN (SELECT id FROM wanted)
+        )
+        INSERT INTO products_tags (product_id, product_tag_id)
+        SELECT %(product_id)s, id FROM wanted
+        ON CONFLICT DO NOTHING
+        """,
+        {"product_id": product_id, "values": values},
+    )
+
+
+def set_product_categories(conn, *, product_id, category_ids):
+    """Link exactly these live categories."""
+    conn.execute(
+        """
+        WITH wanted AS (
+            SELECT id FROM p_categories WHERE id = ANY(%(ids)s) AND deleted_at IS NULL
+        ), removed AS (
+            DELETE FROM p_categories_products
+             WHERE product_id = %(product_id)s
+               AND p_categories_id NOT IN (SELECT id FROM wanted)
+        )
+        INSERT INTO p_categories_products (product_id, p_categories_id)
+        SELECT %(product_id)s, id FROM wanted
+        ON CONFLICT DO NOTHING
+        """,
+        {"product_id": product_id, "ids": category_ids},
+    )
+
+
+def get_live_ids(conn, *, table, ids):
+    """Which of these ids are live rows of a whitelisted table."""
+    allowed = {"p_collections", "p_types", "p_categories", "p_tags"}
+    if table not in allowed:
+        raise ValueError(table)
+    rows = conn.execute(
+        sql.SQL("SELECT id FROM {} WHERE id = ANY(%(ids)s) AND deleted_at IS NULL").format(
+            sql.Identifier(table)),
+        {"ids": ids},
+    ).fetchall()
+    return {r["id"] for r in rows}
+
+
+def get_handle_owner(conn, *, handle, exclude_id=None):
+    """The live product holding `handle` (other than exclude_id), or None."""
+    return conn.execute(
+        """
+        SELECT id, title
+          FROM products
+         WHERE handle = %(handle)s
+           AND deleted_at IS NULL
+           AND id IS DISTINCT FROM %(exclude_id)s
+        """,
+        {"handle": handle, "exclude_id": exclude_id},
+    ).fetchone()
+
+
+# --- Bulk actions -------------------------------------------------------------
+
+
+def list_statuses(conn, *, ids):
+    """id, title and status of these live products, locked for the bulk change."""
+    return conn.execute(
+        """
+        SELECT id, title, status
+          FROM products
+         WHERE id = ANY(%(ids)s)
+           AND deleted_at IS NULL
+         ORDER BY id
+           FOR UPDATE
+        """,
+        {"ids": ids},
+    ).fetchall()
+
+
+def update_status(conn, *, ids, status):
+    return conn.execute(
+        """
+        UPDATE products
+           SET status = %(status)s
+         WHERE id = ANY(%(ids)s)
+           AND deleted_at IS NULL
+           AND status <> %(status)s
+        """,
+        {"ids": ids, "status": status},
+    ).rowcount
+
+
+def update_reference(conn, *, ids, column, value):
+    """Set collection_id or type_id (None clears it) on live products."""
+    if column not in ("collection_id", "type_id"):
+        raise ValueError(column)
+    return conn.execute(
+        sql.SQL(
+            """
+            UPDATE products
+               SET {column} = %(value)s
+             WHERE id = ANY(%(ids)s)
+               AND deleted_at IS NULL
+               AND {column} IS DISTINCT FROM %(value)s
+            """
+        ).format(column=sql.Identifier(column)),
+        {"ids": ids, "value": value},
+    ).rowcount
+
+
+def add_tag(conn, *, ids, tag_id):
+    return conn.execute(
+        """
+        INSERT INTO products_tags (product_id, product_tag_id)
+        SELECT id, %(tag_id)s
+          FROM products
+         WHERE id = ANY(%(ids)s)
+           AND deleted_at IS NULL
+        ON CONFLICT DO NOTHING
+        """,
+        {"ids": ids, "tag_id": tag_id},
+    ).rowcount
+
+
+def remove_tag(conn, *, ids, tag_id):
+    return conn.execute(
+        """
+        DELETE FROM products_tags
+         WHERE product_id = ANY(%(ids)s)
+           AND product_tag_id = %(tag_id)s
+        """,
+        {"ids": ids, "tag_id": tag_id},
+    ).rowcount
+
+
+def add_category(conn, *, ids, category_id):
+    return conn.execute(
+        """
+        INSERT INTO p_categories_products (product_id, p_categories_id)
+        SELECT id, %(category_id)s
+          FROM products
+         WHERE id = ANY(%(ids)s)
+           AND deleted_at IS NULL
+        ON CONFLICT DO NOTHING
+        """,
+        {"ids": ids, "category_id": category_id},
+    ).rowcount
+
+
+# --- Delete, Trash, restore ---------------------------------------------------
+
+
+def soft_delete_products(conn, *, ids):
+    """Soft-delete products with their variants, options, values and images, at one instant.
+
+    The shared deleted_at is what restore uses to bring back exactly what this
+    delete took (a variant deleted earlier on its own stays deleted).
+    """
+    return conn.execute(
+        """
+        WITH doomed AS (
+            UPDATE products
+               SET deleted_at = now()
+             WHERE id = ANY(%(ids)s)
+               AND deleted_at IS NULL
+            RETURNING id, title
+        ), variants AS (
+            UPDATE p_variants SET deleted_at = now()
+             WHERE product_id IN (SELECT id FROM doomed) AND deleted_at IS NULL
+        ), options AS (
+            UPDATE p_options SET deleted_at = now()
+             WHERE product_id IN (SELECT id FROM doomed) AND deleted_at IS NULL
+            RETURNING id
+        ), option_values AS (
+            UPDATE p_option_values SET deleted_at = now()
+             WHERE option_id IN (SELECT o.id FROM p_options AS o
+                                  WHERE o.product_id IN (SELECT id FROM doomed))
+               AND deleted_at IS NULL
+        ), images AS (
+            UPDATE images SET deleted_at = now()
+             WHERE product_id IN (SELECT id FROM doomed) AND deleted_at IS NULL
+        )
+        SELECT id, title FROM doomed ORDER BY title
+        """,
+        {"ids": ids},
+    ).fetchall()
+
+
+def list_deleted_products(conn, *, q, limit, offset):
+    """Deleted products, newest deletion first, for the Trash (rows, total)."""
+    params = {"q": like_pattern(q) if q else None, "limit": limit, "offset": offset}
+    rows = conn.execute(
+        """
+        SELECT id, title AS name, handle AS detail, deleted_at, count(*) OVER () AS total
+          FROM products
+         WHERE deleted_at IS NOT NULL
+           AND (%(q)s::text IS NULL
+                OR catalog_fold(title) LIKE catalog_fold(%(q)s)
+                OR handle LIKE lower(%(q)s))
+         ORDER BY deleted_at DESC, id
+         LIMIT %(limit)s OFFSET %(offset)s
+        """,
+        params,
+    ).fetchall()
+    return rows, (rows[0]["total"] if rows else 0)
+
+
+def get_deleted_product(conn, *, product_id):
+    """A deleted product, locked for restoring, or None."""
+    return conn.execute(
+        """
+        SELECT id, title, handle, deleted_at
+          FROM products
+         WHERE id = %(product_id)s
+           AND deleted_at IS NOT NULL
+           FOR UPDATE
+        """,
+        {"product_id": product_id},
+    ).fetchone()
+
+
+def list_restore_code_clashes(conn, *, product_id, deleted_at):
+    """Codes of this product's deleted variants that a live variant now holds."""
+    return conn.execute(
+        """
+        SELECT code.kind, code.value, owner.title AS owner_title
+          FROM p_variants AS v
+         CROSS JOIN LATERAL (VALUES ('SKU', v.sku), ('barcode', v.barcode),
+                                    ('EAN', v.ean), ('UPC', v.upc)) AS code(kind, value)
+          JOIN p_variants AS live
+            ON live.deleted_at IS NULL
+           AND code.value IS NOT NULL
+           AND CASE code.kind WHEN 'SKU' THEN live.sku WHEN 'barcode' THEN live.barcode
+                              WHEN 'EAN' THEN live.ean ELSE live.upc END = code.value
+          JOIN products AS owner ON owner.id = live.product_id
+         WHERE v.product_id = %(product_id)s
+           AND v.deleted_at = %(deleted_at)s
+         ORDER BY code.kind, code.value
+        """,
+        {"product_id": product_id, "deleted_at": deleted_at},
+    ).fetchall()
+
+
+def restore_product(conn, *, product_id, deleted_at, handle):
+    """Bring back the product and what its delete took; raises UniqueViolation on a clash."""
+    conn.execute(
+        """
+        WITH product AS (
+            UPDATE products
+               SET deleted_at = NULL, handle = %(handle)s
+             WHERE id = %(product_id)s
+            RETURNING id
+        ), variants AS (
+            UPDATE p_variants SET deleted_at = NULL
+             WHERE product_id = %(product_id)s AND deleted_at = %(deleted_at)s
+        ), options AS (
+            UPDATE p_options SET deleted_at = NULL
+             WHERE product_id = %(product_id)s AND deleted_at = %(deleted_at)s
+        ), option_values AS (
+            UPDATE p_option_values SET deleted_at = NULL
+             WHERE option_id IN (SELECT id FROM p_options WHERE product_id = %(product_id)s)
+               AND deleted_at = %(deleted_at)s
+        )
+        UPDATE images SET deleted_at = NULL
+         WHERE product_id = %(product_id)s AND deleted_at = %(deleted_at)s
+        """,
+        {"product_id": product_id, "deleted_at": deleted_at, "handle": handle},
+    )
+
+
+def purge_product(conn, *, item_id):
+    """Delete a trashed product for good with everything that belongs only to it."""
+    row = conn.execute(
+        "SELECT title FROM products WHERE id = %(id)s AND deleted_at IS NOT NULL FOR UPDATE",
+        {"id": item_id},
+    ).fetchone()
+    if row is None:
+        return None
+    conn.execute(
+        """
+        WITH variant_ids AS (
+            SELECT id FROM p_variants WHERE product_id = %(id)s
+        ), option_ids AS (
+            SELECT id FROM p_options WHERE product_id = %(id)s
+        ), links AS (
+            DELETE FROM products_images WHERE product_id = %(id)s
+                OR variant_id IN (SELECT id FROM variant_ids)
+        ), variant_options AS (
+            DELETE FROM p_variants_options WHERE variant_id IN (SELECT id FROM variant_ids)
+        ), tags AS (
+            DELETE FROM products_tags WHERE product_id = %(id)s
+        ), categories AS (
+            DELETE FROM p_categories_products WHERE product_id = %(id)s
+        )
+        SELECT 1
+        """,
+        {"id": item_id},
+    )
+    # Children first: each statement sees the rows the one before removed.
+    conn.execute(
+        "DELETE FROM p_option_values WHERE option_id IN "
+        "(SELECT id FROM p_options WHERE product_id = %(id)s)", {"id": item_id})
+    conn.execute("DELETE FROM p_variants WHERE product_id = %(id)s", {"id": item_id})
+    conn.execute("DELETE FROM p_options WHERE product_id = %(id)s", {"id": item_id})
+    conn.execute(
+        "UPDATE p_categories SET image_id = NULL WHERE image_id IN "
+        "(SELECT id FROM images WHERE product_id = %(id)s)", {"id": item_id})
+    conn.execute("DELETE FROM images WHERE product_id = %(id)s", {"id": item_id})
+    conn.execute("DELETE FROM products WHERE id = %(id)s", {"id": item_id})
+    return row["title"]
+
+
+# --- Duplicate ----------------------------------------------------------------
+
+
+def get_structure_ids(conn, *, product_id):
+    """Ids of a product's live options, values and variants (to map onto fresh ids)."""
+    return conn.execute(
+        """
+        SELECT (SELECT coalesce(array_agg(id ORDER BY id), '{}')
+                  FROM p_options
+                 WHERE product_id = %(id)s AND deleted_at IS NULL) AS options,
+               (SELECT coalesce(array_agg(v.id ORDER BY v.id), '{}')
+                  FROM p_option_values AS v
+                  JOIN p_options AS o ON o.id = v.option_id
+                 WHERE o.product_id = %(id)s
+                   AND o.deleted_at IS NULL
+                   AND v.deleted_at IS NULL) AS option_values,
+               (SELECT coalesce(array_agg(id ORDER BY id), '{}')
+                  FROM p_variants
+                 WHERE product_id = %(id)s AND deleted_at IS NULL) AS variants,
+               (SELECT coalesce(array_agg(id ORDER BY rank, id), '{}')
+                  FROM images
+                 WHERE product_id = %(id)s AND deleted_at IS NULL) AS images
+        """,
+        {"id": product_id},
+    ).fetchone()
+
+
+def copy_product(conn, *, source_id, new_id, title, handle, id_map):
+    """A draft copy of a product with options, values, variants (no codes), images, tags
+    and categories. `id_map` maps every old option/value/variant/image id to a new one."""
+    params = {"src": source_id, "new": new_id, "title": title, "handle": handle,
+              "old": list(id_map), "fresh": list(id_map.values())}
+    conn.execute(
+        """
+        INSERT INTO products (id, title, handle, subtitle, description, is_giftcard, status,
+                              thumbnail, weight, length, height, width, origin_country,
+                              hs_code, mid_code, material, collection_id, type_id,
+                              discountable, external_id, metadata)
+        SELECT %(new)s, %(title)s, %(handle)s, subtitle, description, is_giftcard, 'draft',
+               thumbnail, weight, length, height, width, origin_country, hs_code, mid_code,
+               material, collection_id, type_id, discountable, NULL, metadata
+          FROM products
+         WHERE id = %(src)s
+        """,
+        params,
+    )
+    conn.execute(
+        """
+        WITH map AS (SELECT * FROM unnest(%(old)s::text[], %(fresh)s::text[]) AS m(old, fresh)),
+        options AS (
+            INSERT INTO p_options (id, title, product_id, metadata)
+            SELECT map.fresh, o.title, %(new)s, o.metadata
+              FROM p_options AS o JOIN map ON map.old = o.id
+        ), option_values AS (
+            INSERT INTO p_option_values (id, value, option_id, metadata)
+            SELECT map.fresh, v.value, option_map.fresh, v.metadata
+              FROM p_option_values AS v
+              JOIN map ON map.old = v.id
+              JOIN map AS option_map ON option_map.old = v.option_id
+        ), variants AS (
+            INSERT INTO p_variants (id, title, allow_backorder, manage_inventory, hs_code,
+                                    origin_country, thumbnail, mid_code, material, weight,
+                                    length, height, width, metadata, variant_rank, product_id)
+            SELECT map.fresh, v.title, v.allow_backorder, v.manage_inventory, v.hs_code,
+                   v.origin_country, v.thumbnail, v.mid_code, v.material, v.weight, v.length,
+                   v.height, v.width, v.metadata, v.variant_rank, %(new)s
+              FROM p_variants AS v JOIN map ON map.old = v.id
+        ), images AS (
+            INSERT INTO images (id, url, metadata, rank, product_id)
+            SELECT map.fresh, i.url, i.metadata, i.rank, %(new)s
+              FROM images AS i JOIN map ON map.old = i.id
+        ), tags AS (
+            INSERT INTO products_tags (product_id, product_tag_id)
+            SELECT %(new)s, product_tag_id FROM products_tags WHERE product_id = %(src)s
+        )
+        INSERT INTO p_categories_products (product_id, p_categories_id)
+        SELECT %(new)s, p_categories_id FROM p_categories_products WHERE product_id = %(src)s
+        """,
+        params,
+    )
+    # Rows that point at the copies above must wait until those exist.
+    conn.execute(
+        """
+        WITH map AS (SELECT * FROM unnest(%(old)s::text[], %(fresh)s::text[]) AS m(old, fresh)),
+        variant_options AS (
+            INSERT INTO p_variants_options (variant_id, option_value_id)
+            SELECT variant_map.fresh, value_map.fresh
+              FROM p_variants_options AS vo
+              JOIN map AS variant_map ON variant_map.old = vo.variant_id
+              JOIN map AS value_map ON value_map.old = vo.option_value_id
+        )
+        INSERT INTO products_images (product_id, image_id, variant_id)
+        SELECT %(new)s, image_map.fresh, variant_map.fresh
+          FROM products_images AS pi
+          JOIN map AS image_map ON image_map.old = pi.image_id
+          JOIN map AS variant_map ON variant_map.old = pi.variant_id
+         WHERE pi.product_id = %(src)s
+        """,
+        params,
+    )

@@ -1,0 +1,139 @@
+"""Products in real Chromium: the list, create, conflicts, delete and Trash."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.conftest import browser_sign_in
+from tests.factories import make_collection, make_product, make_products
+
+
+def result_titles(page):
+    return page.locator("#product-results tbody td:nth-child(3) a")
+
+
+def test_search_as_you_type_updates_the_list_and_the_address(page, conn):
+    make_product(conn, "Linen Shirt")
+    make_product(conn, "Wool Beanie")
+    page.goto("/products/")
+    page.evaluate("window.__notReloaded = true")
+    page.get_by_label("Search products").press_sequentially("linen", delay=30)
+    expect(result_titles(page)).to_have_text(["Linen Shirt"])
+    expect(page).to_have_url(re.compile(r"/products/\?q=linen"))
+    assert page.evaluate("window.__notReloaded") is True
+
+
+def test_filter_sort_and_page_survive_a_reload_and_back(page, conn):
+    make_products(conn, 70, status="draft")
+    make_product(conn, "Published one", status="published")
+    page.goto("/products/")
+    page.get_by_label("Filter by status").select_option("draft")
+    expect(page.get_by_text("70 products")).to_be_visible()
+    page.get_by_role("link", name="Title").click()
+    expect(page).to_have_url(re.compile(r"sort=title"))
+    page.get_by_role("link", name="Page 2").click()
+    expect(result_titles(page)).to_have_count(20)
+    expect(page).to_have_url(re.compile(r"status=draft.*sort=title.*page=2"))
+    first_on_page_2 = result_titles(page).first.inner_text()
+    page.reload()
+    expect(result_titles(page)).to_have_count(20)
+    expect(result_titles(page).first).to_have_text(first_on_page_2)
+    expect(page.get_by_label("Filter by status")).to_have_value("draft")
+    page.go_back()
+    expect(result_titles(page)).to_have_count(50)
+
+
+def test_bulk_status_change_reports_the_refused_products_by_name(page, conn):
+    make_product(conn, "Ready one", status="proposed")
+    make_product(conn, "Still a draft", status="draft")
+    page.goto("/products/")
+    page.get_by_label("Select all on this page").check()
+    expect(page.get_by_text("2 selected.")).to_be_visible()
+    page.get_by_label("Action", exact=True).select_option("status")
+    page.get_by_label("New status").select_option("published")
+    page.get_by_role("button", name="Apply").click()
+    toast = page.locator("#toasts .toast-message")
+    expect(toast).to_contain_text("1 product now published.")
+    expect(toast).to_contain_text("“Still a draft” (draft)")
+    statuses = {r["title"]: r["status"]
+                for r in conn.execute("SELECT title, status FROM products")}
+    assert statuses == {"Ready one": "published", "Still a draft": "draft"}
+    expect(page.locator("#product-results .badge-status-published")).to_have_count(1)
+
+
+def test_create_with_a_taken_handle_keeps_the_input_and_suggests_one(page, conn):
+    make_product(conn, "Other", handle="linen-shirt")
+    make_collection(conn, "Summer")
+    page.goto("/products/new")
+    page.get_by_label("Title", exact=True).fill("Linen Shirt")
+    expect(page.locator("#handle-suggestion")).to_contain_text("linen-shirt-2")
+    page.get_by_label("Handle").fill("linen-shirt")
+    page.get_by_label("Subtitle").fill("Breezy and light")
+    page.get_by_label("Collection").select_option(label="Summer")
+    page.get_by_role("button", name="Create product").click()
+    expect(page.get_by_text("The handle “linen-shirt” is taken by another product; "
+                            "try “linen-shirt-2”.")).to_be_visible()
+    expect(page.get_by_label("Subtitle")).to_have_value("Breezy and light")
+    expect(page.get_by_label("Collection")).to_have_value(re.compile("pcol_"))
+    page.get_by_label("Handle").fill("linen-shirt-2")
+    page.get_by_role("button", name="Create product").click()
+    expect(page.get_by_text("Product “Linen Shirt” created.")).to_be_visible()
+    assert conn.execute("SELECT count(*) AS n FROM products").fetchone()["n"] == 2
+
+
+def test_two_staff_editing_one_product_get_a_conflict_not_an_overwrite(
+        page, browser, live_server, make_user, conn):
+    pid = make_product(conn, "Linen Shirt")
+    other_context = browser.new_context(base_url=live_server)
+    other = other_context.new_page()
+    browser_sign_in(other, make_user("editor")["email"])
+    page.goto(f"/products/{pid}")
+    other.goto(f"/products/{pid}")
+    other.get_by_label("Title", exact=True).fill("Linen Shirt by colleague")
+    other.get_by_role("button", name="Save").click()
+    expect(other.get_by_text("Product “Linen Shirt by colleague” saved.")).to_be_visible()
+    other_context.close()
+
+    page.get_by_label("Subtitle").fill("My careful subtitle")
+    page.keyboard.press("Control+s")
+    expect(page.get_by_text("Someone else saved this product while you were editing")).to_be_visible()
+    expect(page.locator("#conflict")).to_contain_text("Linen Shirt by colleague")
+    expect(page.get_by_label("Subtitle")).to_have_value("My careful subtitle")
+    row = conn.execute("SELECT title, subtitle FROM products").fetchone()
+    assert row == {"title": "Linen Shirt by colleague", "subtitle": None}
+
+
+def test_delete_then_undo_from_the_toast(page, conn):
+    pid = make_product(conn, "Linen Shirt")
+    page.goto(f"/products/{pid}")
+    page.get_by_role("button", name="Move to Trash").click()
+    expect(page.get_by_text("“Linen Shirt” moved to Trash.")).to_be_visible()
+    expect(result_titles(page)).to_have_count(0)
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_text("“Linen Shirt” restored.")).to_be_visible()
+    expect(result_titles(page)).to_have_text(["Linen Shirt"])
+
+
+def test_restore_from_trash_with_a_handle_clash(page, conn):
+    pid = make_product(conn, "Linen Shirt", handle="linen-shirt")
+    conn.execute("UPDATE products SET deleted_at = now() WHERE id = %s", (pid,))
+    make_product(conn, "Newer Shirt", handle="linen-shirt")
+    page.goto("/trash/?kind=products")
+    page.get_by_role("button", name="Restore Linen Shirt").click()
+    expect(page.get_by_text("The handle “linen-shirt” now belongs to “Newer Shirt”")).to_be_visible()
+    expect(page.get_by_label("New handle")).to_have_value("linen-shirt-2")
+    page.get_by_role("button", name="Restore with this handle").click()
+    expect(page.get_by_text("“Linen Shirt” restored.")).to_be_visible()
+    row = conn.execute("SELECT handle, deleted_at FROM products WHERE id = %s", (pid,)).fetchone()
+    assert row == {"handle": "linen-shirt-2", "deleted_at": None}
+
+
+def test_leaving_with_unsaved_changes_asks_first(page, conn):
+    pid = make_product(conn, "Linen Shirt")
+    page.goto(f"/products/{pid}")
+    page.get_by_label("Subtitle").fill("Unsaved words")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Overview").click()
+    expect(page.get_by_label("Subtitle")).to_have_value("Unsaved words")
+    assert dialogs == ["beforeunload"]

@@ -1,0 +1,418 @@
+"""Products: the list, create and edit, status, bulk actions, duplicate, delete and Trash."""
+
+import json
+import re
+
+import pytest
+
+from tests.factories import (
+    make_category,
+    make_collection,
+    make_product,
+    make_products,
+    make_tag,
+    make_type,
+)
+
+
+def titles(response):
+    html = response.get_data(as_text=True)
+    return re.findall(r'<a href="/products/prod_[^"]+">([^<]+)</a>', html)
+
+
+def form_data(**overrides):
+    data = {"title": "Linen Shirt", "metadata_mode": "rows", "discountable": "y"}
+    data.update(overrides)
+    return data
+
+
+def product_row(conn, product_id):
+    return conn.execute("SELECT * FROM products WHERE id = %s", (product_id,)).fetchone()
+
+
+# --- The list -----------------------------------------------------------------
+
+
+def test_search_matches_title_handle_and_variant_codes_ignoring_case_and_accents(client, conn):
+    make_product(conn, "Crème Café Mug", handle="mug-cafe")
+    make_product(conn, "Linen Shirt", handle="summer-linen", skus=["LS-RED-42"])
+    make_product(conn, "Wool Beanie")
+    assert titles(client.get("/products/?q=creme+cafe")) == ["Crème Café Mug"]
+    assert titles(client.get("/products/?q=CAFÉ")) == ["Crème Café Mug"]
+    assert titles(client.get("/products/?q=summer-lin")) == ["Linen Shirt"]
+    assert titles(client.get("/products/?q=ls-red")) == ["Linen Shirt"]
+    assert titles(client.get("/products/?q=no+such+thing")) == []
+
+
+def test_search_treats_like_wildcards_as_text(client, conn):
+    make_product(conn, "100% Cotton Tee")
+    make_product(conn, "Cotton Tee")
+    assert titles(client.get("/products/?q=100%25")) == ["100% Cotton Tee"]
+    assert titles(client.get("/products/?q=_")) == []
+
+
+def test_filters_by_status_collection_type_tag_and_no_variants(client, conn):
+    summer = make_collection(conn, "Summer")
+    apparel = make_type(conn, "Apparel")
+    organic = make_tag(conn, "organic")
+    make_product(conn, "A", status="published", collection_id=summer, skus=["A1"])
+    make_product(conn, "B", status="draft", type_id=apparel, tag_ids=[organic], skus=["B1"])
+    make_product(conn, "C", status="draft")
+    assert titles(client.get("/products/?status=draft&sort=title")) == ["B", "C"]
+    assert titles(client.get(f"/products/?collection_id={summer}")) == ["A"]
+    assert titles(client.get(f"/products/?type_id={apparel}")) == ["B"]
+    assert titles(client.get(f"/products/?tag_id={organic}")) == ["B"]
+    assert titles(client.get("/products/?no_variants=y")) == ["C"]
+
+
+def test_category_filter_includes_descendants(client, conn):
+    women = make_category(conn, "Women")
+    tops = make_category(conn, "Tops", parent_id=women)
+    shirts = make_category(conn, "Shirts", parent_id=tops)
+    men = make_category(conn, "Men")
+    make_product(conn, "Silk Shirt", category_ids=[shirts])
+    make_product(conn, "Wrap Top", category_ids=[tops])
+    make_product(conn, "Oxford", category_ids=[men])
+    assert titles(client.get(f"/products/?category_id={women}&sort=title")) == [
+        "Silk Shirt", "Wrap Top"]
+    html = client.get(f"/products/?category_id={shirts}").get_data(as_text=True)
+    assert "Women › Tops › Shirts" in html  # the chosen category shows in its select
+
+
+@pytest.mark.parametrize("sort", ["'; DROP TABLE products; --", "price", "-id"])
+def test_an_unknown_sort_falls_back_to_newest_first(client, conn, sort):
+    make_product(conn, "Old")
+    make_product(conn, "New")
+    conn.execute("UPDATE products SET created_at = now() - interval '1 day' WHERE title = 'Old'")
+    response = client.get("/products/", query_string={"sort": sort})
+    assert response.status_code == 200
+    assert titles(response) == ["New", "Old"]
+
+
+def test_sorts_by_title_both_ways(client, conn):
+    for title in ("Banana", "apple", "Cherry"):
+        make_product(conn, title)
+    assert titles(client.get("/products/?sort=title")) == ["Banana", "Cherry", "apple"]
+    assert titles(client.get("/products/?sort=-title")) == ["apple", "Cherry", "Banana"]
+
+
+def test_pages_hold_50_rows_with_a_total(client, conn):
+    make_products(conn, 120)
+    first = client.get("/products/?sort=title")
+    third = client.get("/products/?sort=title&page=3")
+    assert len(titles(first)) == 50
+    assert len(titles(third)) == 20
+    assert "120 products" in third.get_data(as_text=True)
+    assert client.get("/products/?page=abc").status_code == 200
+
+
+def test_an_htmx_search_gets_only_the_results(client, conn):
+    make_product(conn, "Linen Shirt")
+    response = client.get("/products/?q=linen", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert 'id="product-results"' in html and "<html" not in html
+    assert titles(response) == ["Linen Shirt"]
+
+
+@pytest.mark.parametrize("url", ["/products/", "/products/?q=bulk+product&status=published",
+                                 "/products/?sort=title&page=2"])
+def test_the_list_runs_a_fixed_number_of_statements(client, conn, count_statements, url):
+    make_products(conn, 10)
+    small = count_statements(client.get(url))
+    make_products(conn, 990)
+    large = count_statements(client.get(url))
+    assert small == large <= 5
+
+
+def test_the_edit_page_runs_a_fixed_number_of_statements(client, conn, count_statements):
+    small = make_products(conn, 1, variants_each=2) + "1"
+    large = make_products(conn, 1, variants_each=300) + "1"
+    for i in range(30):
+        make_tag(conn, f"tag-{i}")
+        make_category(conn, f"Category {i}")
+    assert count_statements(client.get(f"/products/{small}")) == count_statements(
+        client.get(f"/products/{large}")) <= 4
+
+
+# --- Bulk actions -------------------------------------------------------------
+
+
+def test_bulk_status_change_applies_allowed_moves_and_names_the_refused(client, conn):
+    a = make_product(conn, "Proposed A", status="proposed")
+    b = make_product(conn, "Draft B", status="draft")
+    c = make_product(conn, "Published C", status="published")
+    response = client.submit("/products/bulk", {"ids": [a, b, c], "action": "status",
+                                                "status": "published"}, htmx=True)
+    html = response.get_data(as_text=True)
+    toast = json.loads(response.headers["HX-Trigger"])["toast"]
+    assert response.status_code == 200 and 'id="product-results"' in html
+    assert "1 product now published." in toast["message"]
+    assert "1 already were." in toast["message"]
+    assert "“Draft B” (draft)" in toast["message"]
+    statuses = {r["title"]: r["status"] for r in conn.execute("SELECT title, status FROM products")}
+    assert statuses == {"Proposed A": "published", "Draft B": "draft", "Published C": "published"}
+
+
+def test_bulk_actions_can_apply_to_everything_the_filter_matches(client, conn):
+    make_products(conn, 60, status="draft")
+    make_product(conn, "Published one", status="published")
+    summer = make_collection(conn)
+    response = client.submit("/products/bulk", {
+        "all_matching": "y", "action": "collection", "collection_id": summer,
+        "query": "status=draft"})
+    assert response.status_code == 302
+    rows = conn.execute("SELECT status, collection_id FROM products").fetchall()
+    assert sum(r["collection_id"] == summer for r in rows) == 60
+    assert all(r["collection_id"] is None for r in rows if r["status"] == "published")
+
+
+def test_bulk_tags_and_trash(client, conn):
+    organic = make_tag(conn, "organic")
+    a, b = make_product(conn, "A"), make_product(conn, "B")
+    client.submit("/products/bulk", {"ids": [a, b], "action": "add_tag", "tag_id": organic})
+    assert conn.execute("SELECT count(*) AS n FROM products_tags").fetchone()["n"] == 2
+    client.submit("/products/bulk", {"ids": [a], "action": "remove_tag", "tag_id": organic})
+    assert conn.execute("SELECT count(*) AS n FROM products_tags").fetchone()["n"] == 1
+    client.submit("/products/bulk", {"ids": [a, b], "action": "trash"})
+    assert conn.execute(
+        "SELECT count(*) AS n FROM products WHERE deleted_at IS NULL").fetchone()["n"] == 0
+
+
+# --- Create and edit ----------------------------------------------------------
+
+
+def test_create_with_tags_categories_and_metadata(client, conn):
+    shirts = make_category(conn, "Shirts")
+    make_tag(conn, "summer")
+    response = client.submit("/products/new", form_data(
+        tags="summer, Linen,  linen ", category_ids=[shirts],
+        **{"metadata_rows-0-key": "fit", "metadata_rows-0-value": "slim"}))
+    assert response.status_code == 302
+    product = conn.execute("SELECT * FROM products").fetchone()
+    assert product["handle"] == "linen-shirt"
+    assert product["status"] == "draft"
+    assert product["metadata"] == {"fit": "slim"}
+    tags = conn.execute("SELECT t.value FROM products_tags JOIN p_tags AS t ON t.id = "
+                        "product_tag_id ORDER BY 1").fetchall()
+    assert [t["value"] for t in tags] == ["Linen", "summer"]
+    assert conn.execute("SELECT count(*) AS n FROM p_tags").fetchone()["n"] == 2
+
+
+def test_a_taken_handle_is_reported_with_a_suggestion_and_input_kept(client, conn):
+    make_product(conn, "Other", handle="linen-shirt")
+    response = client.submit("/products/new", form_data(
+        handle="linen-shirt", subtitle="Breezy", tags="summer"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "The handle “linen-shirt” is taken by another product; try “linen-shirt-2”." in html
+    assert 'value="Breezy"' in html and 'value="summer"' in html
+    assert conn.execute("SELECT count(*) AS n FROM products").fetchone()["n"] == 1
+    assert conn.execute("SELECT count(*) AS n FROM p_tags").fetchone()["n"] == 0
+
+
+def test_an_empty_handle_gets_a_free_one_from_the_title(client, conn):
+    make_product(conn, "Other", handle="linen-shirt")
+    client.submit("/products/new", form_data())
+    handles = {r["handle"] for r in conn.execute("SELECT handle FROM products")}
+    assert handles == {"linen-shirt", "linen-shirt-2"}
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"title": ""}, "Give the product a title."),
+    ({"handle": "Not A Handle!"}, "Use lowercase letters, digits and single hyphens"),
+    ({"thumbnail": "javascript:alert(1)"}, "starting with http:// or https://"),
+    ({"origin_country": "Portugal"}, "Use the two-letter code"),
+    ({"metadata_mode": "json", "metadata_json": "{oops"}, "This is not valid JSON"),
+    ({"metadata_mode": "json", "metadata_json": "[1, 2]"}, "Metadata must be a JSON object"),
+    ({"metadata_mode": "json", "metadata_json": json.dumps({"k": "x" * 11000})},
+     "the limit is 10 KB"),
+    ({"metadata_rows-0-key": "", "metadata_rows-0-value": "lonely"}, "has no key"),
+])
+def test_bad_input_is_refused_next_to_the_field_and_changes_nothing(client, conn, overrides,
+                                                                    message):
+    response = client.submit("/products/new", form_data(subtitle="kept", **overrides))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html
+    assert 'value="kept"' in html
+    assert conn.execute("SELECT count(*) AS n FROM products").fetchone()["n"] == 0
+
+
+def edit_form(client, product_id):
+    """The edit form's fields as the browser would send them back."""
+    html = client.get(f"/products/{product_id}").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="([^"]*)"', html).group(1)
+    original = re.search(r'name="original" type="hidden" value="([^"]*)"', html).group(1)
+    import html as html_lib
+
+    return {"version": version, "original": html_lib.unescape(original)}
+
+
+def test_edit_saves_every_column(client, conn):
+    pid = make_product(conn, "Linen Shirt", handle="linen-shirt")
+    summer, apparel = make_collection(conn), make_type(conn)
+    data = form_data(
+        title="Linen Shirt II", handle="linen-shirt-ii", subtitle="Sub", description="Long",
+        collection_id=summer, type_id=apparel, weight="200 g", length="70", height="1",
+        width="50", origin_country="pt", hs_code="6205", mid_code="PTMID", material="Linen",
+        thumbnail="https://cdn.example/shirt.jpg", is_giftcard="y", external_id="ext-1",
+        **edit_form(client, pid))
+    data.pop("discountable")
+    assert client.submit(f"/products/{pid}", data).status_code == 302
+    row = product_row(conn, pid)
+    assert (row["title"], row["handle"], row["origin_country"], row["collection_id"],
+            row["type_id"], row["discountable"], row["is_giftcard"], row["thumbnail"]) == (
+        "Linen Shirt II", "linen-shirt-ii", "PT", summer, apparel, False, True,
+        "https://cdn.example/shirt.jpg")
+
+
+def test_a_save_over_a_newer_version_is_not_applied_and_shows_what_changed(client, conn):
+    pid = make_product(conn, "Linen Shirt")
+    mine = edit_form(client, pid)
+    # A colleague saves first.
+    colleague = edit_form(client, pid)
+    assert client.submit(f"/products/{pid}", form_data(
+        title="Linen Shirt (colleague)", **colleague)).status_code == 302
+    response = client.submit(f"/products/{pid}", form_data(
+        title="Linen Shirt", subtitle="My subtitle", **mine))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Someone else saved this product while you were editing" in html
+    assert "Linen Shirt (colleague)" in html  # what it is now
+    assert 'value="My subtitle"' in html  # my input is kept
+    row = product_row(conn, pid)
+    assert (row["title"], row["subtitle"]) == ("Linen Shirt (colleague)", None)
+    # Saving again from the conflict form is a deliberate overwrite, and works.
+    again = edit_form_from_html(html)
+    assert client.submit(f"/products/{pid}", form_data(
+        subtitle="My subtitle", **again)).status_code == 302
+    assert product_row(conn, pid)["subtitle"] == "My subtitle"
+
+
+def edit_form_from_html(html):
+    import html as html_lib
+
+    version = re.search(r'name="version" type="hidden" value="([^"]*)"', html).group(1)
+    original = re.search(r'name="original" type="hidden" value="([^"]*)"', html).group(1)
+    return {"version": version, "original": html_lib.unescape(original)}
+
+
+# --- Status -------------------------------------------------------------------
+
+
+def test_the_page_offers_only_allowed_moves(client, conn):
+    pid = make_product(conn, "P", status="proposed")
+    html = client.get(f"/products/{pid}").get_data(as_text=True)
+    assert ">Publish<" in html and ">Reject<" in html
+    assert ">Unpublish<" not in html and ">Propose<" not in html
+
+
+def test_a_refused_status_move_says_why_and_changes_nothing(client, conn):
+    pid = make_product(conn, "P", status="draft")
+    response = client.submit(f"/products/{pid}/status", {"status": "published"},
+                             follow_redirects=True)
+    assert "A draft product cannot become published directly" in response.get_data(as_text=True)
+    assert product_row(conn, pid)["status"] == "draft"
+    client.submit(f"/products/{pid}/status", {"status": "proposed"})
+    assert product_row(conn, pid)["status"] == "proposed"
+
+
+# --- Duplicate, delete, Trash -------------------------------------------------
+
+
+def add_options(conn, pid):
+    from app.ids import new_id
+
+    opt, red, var = new_id("option"), new_id("option_value"), new_id("variant")
+    conn.execute("INSERT INTO p_options (id, title, product_id) VALUES (%s, 'Color', %s)",
+                 (opt, pid))
+    conn.execute("INSERT INTO p_option_values (id, value, option_id) VALUES (%s, 'Red', %s)",
+                 (red, opt))
+    conn.execute("INSERT INTO p_variants (id, title, sku, ean, product_id) "
+                 "VALUES (%s, 'Red', 'SKU-RED', '123', %s)", (var, pid))
+    conn.execute("INSERT INTO p_variants_options VALUES (%s, %s)", (var, red))
+
+
+def test_duplicate_makes_a_draft_copy_without_codes(client, conn):
+    organic = make_tag(conn)
+    pid = make_product(conn, "Linen Shirt", status="published", tag_ids=[organic])
+    add_options(conn, pid)
+    response = client.submit(f"/products/{pid}/duplicate")
+    assert response.status_code == 302
+    copy = conn.execute("SELECT * FROM products WHERE id <> %s", (pid,)).fetchone()
+    assert (copy["title"], copy["status"], copy["handle"]) == (
+        "Copy of Linen Shirt", "draft", "copy-of-linen-shirt")
+    variant = conn.execute("SELECT * FROM p_variants WHERE product_id = %s",
+                           (copy["id"],)).fetchone()
+    assert variant["title"] == "Red" and variant["sku"] is None and variant["ean"] is None
+    value = conn.execute(
+        "SELECT v.value, o.title FROM p_variants_options AS vo "
+        "JOIN p_option_values AS v ON v.id = vo.option_value_id "
+        "JOIN p_options AS o ON o.id = v.option_id WHERE vo.variant_id = %s",
+        (variant["id"],)).fetchone()
+    assert (value["title"], value["value"]) == ("Color", "Red")
+    assert conn.execute("SELECT count(*) AS n FROM products_tags WHERE product_id = %s",
+                        (copy["id"],)).fetchone()["n"] == 1
+
+
+def test_delete_is_soft_and_undo_restores_everything_it_took(client, conn):
+    pid = make_product(conn, "Linen Shirt")
+    add_options(conn, pid)
+    response = client.submit(f"/products/{pid}/delete", follow_redirects=True)
+    assert "moved to Trash" in response.get_data(as_text=True)
+    assert ">Undo<" in response.get_data(as_text=True)
+    assert product_row(conn, pid)["deleted_at"] is not None
+    live = conn.execute("SELECT count(*) AS n FROM p_variants WHERE deleted_at IS NULL")
+    assert live.fetchone()["n"] == 0
+    assert "Linen Shirt" in client.get("/trash/?kind=products").get_data(as_text=True)
+    client.submit(f"/trash/products/{pid}/restore")
+    assert product_row(conn, pid)["deleted_at"] is None
+    for table in ("p_variants", "p_options", "p_option_values"):
+        n = conn.execute(f"SELECT count(*) AS n FROM {table} WHERE deleted_at IS NULL")
+        assert n.fetchone()["n"] == 1, table
+
+
+def test_restoring_over_a_taken_handle_offers_a_new_one(client, conn):
+    pid = make_product(conn, "Linen Shirt", handle="linen-shirt")
+    client.submit(f"/products/{pid}/delete")
+    make_product(conn, "Newer Shirt", handle="linen-shirt")
+    response = client.submit(f"/trash/products/{pid}/restore")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "The handle “linen-shirt” now belongs to “Newer Shirt”" in html
+    assert 'value="linen-shirt-2"' in html
+    assert product_row(conn, pid)["deleted_at"] is not None
+    client.submit(f"/trash/products/{pid}/restore", {"new_handle": "linen-shirt-2"})
+    row = product_row(conn, pid)
+    assert row["deleted_at"] is None and row["handle"] == "linen-shirt-2"
+
+
+def test_restoring_over_a_taken_sku_explains_and_restores_nothing(client, conn):
+    pid = make_product(conn, "Linen Shirt", skus=["SKU-1"])
+    client.submit(f"/products/{pid}/delete")
+    make_product(conn, "Thief", skus=["SKU-1"])
+    response = client.submit(f"/trash/products/{pid}/restore")
+    assert response.status_code == 422
+    assert "SKU SKU-1 is now used by “Thief”" in response.get_data(as_text=True)
+    assert product_row(conn, pid)["deleted_at"] is not None
+
+
+def test_only_admins_purge_and_purge_removes_everything(client, login_as, conn):
+    pid = make_product(conn, "Linen Shirt", tag_ids=[make_tag(conn)])
+    add_options(conn, pid)
+    client.submit(f"/products/{pid}/delete")
+    assert client.submit(f"/trash/products/{pid}/purge").status_code == 403
+    admin = login_as("admin")
+    assert admin.submit(f"/trash/products/{pid}/purge").status_code == 302
+    for table in ("products", "p_variants", "p_options", "p_option_values", "products_tags",
+                  "p_variants_options"):
+        assert conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"] == 0, table
+
+
+def test_a_viewer_sees_no_edit_controls(login_as, conn):
+    pid = make_product(conn, "Linen Shirt", status="proposed")
+    viewer = login_as("viewer")
+    listing = viewer.get("/products/").get_data(as_text=True)
+    page = viewer.get(f"/products/{pid}").get_data(as_text=True)
+    assert "Add product" not in listing and 'name="ids"' not in listing
+    assert ">Save<" not in page and ">Publish<" not in page and "Move to Trash" not in page

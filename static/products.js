@@ -64,3 +64,119 @@
     else setup(document);
   });
 })();
+
+/*
+ * Tags as chips: the comma-separated `tags` field becomes a row of removable
+ * chips and an input that suggests existing tags. Enter or a comma adds the
+ * typed tag; Backspace in the empty input removes the last one. The original
+ * field stays in the form (hidden) and carries the value, so the server and a
+ * browser without JavaScript see the same comma-separated text.
+ */
+(function () {
+  "use strict";
+
+  function enhance(field) {
+    if (field.dataset.chips) return;
+    field.dataset.chips = "on";
+    var label = document.querySelector('label[for="' + field.id + '"]');
+    var box = document.createElement("div");
+    box.className = "tag-input";
+    var list = document.createElement("ul");
+    list.className = "tag-chips";
+    list.setAttribute("aria-label", "Chosen tags");
+    var input = document.createElement("input");
+    input.type = "text";
+    input.id = field.id + "-entry";
+    input.className = "tag-entry";
+    input.autocomplete = "off";
+    input.setAttribute("list", field.getAttribute("list") || "");
+    input.setAttribute("aria-describedby", field.getAttribute("aria-describedby") || "");
+    input.placeholder = "Add a tag…";
+    box.appendChild(list);
+    box.appendChild(input);
+    field.type = "hidden";
+    field.removeAttribute("list");
+    field.parentNode.insertBefore(box, field.nextSibling);
+    if (label) label.setAttribute("for", input.id);
+
+    function values() {
+      return field.value.split(",").map(function (v) { return v.trim(); })
+        .filter(function (v) { return v; });
+    }
+    function render() {
+      list.textContent = "";
+      values().forEach(function (value, index) {
+        var item = document.createElement("li");
+        item.className = "tag-chip";
+        var text = document.createElement("span");
+        text.textContent = value;
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "tag-chip-remove";
+        remove.setAttribute("aria-label", "Remove tag " + value);
+        remove.textContent = "\u00d7";
+        remove.addEventListener("click", function () {
+          var next = values();
+          next.splice(index, 1);
+          field.value = next.join(", ");
+          render();
+          input.focus();
+        });
+        item.appendChild(text);
+        item.appendChild(remove);
+        list.appendChild(item);
+      });
+    }
+    function add(raw) {
+      var value = raw.replace(/,/g, " ").replace(/\s+/g, " ").trim();
+      if (!value) return;
+      var current = values();
+      var lower = current.map(function (v) { return v.toLowerCase(); });
+      if (lower.indexOf(value.toLowerCase()) === -1) current.push(value);
+      field.value = current.join(", ");
+      render();
+    }
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" || event.key === ",") {
+        if (input.value.trim()) {
+          event.preventDefault();
+          add(input.value);
+          input.value = "";
+        } else if (event.key === ",") {
+          event.preventDefault();
+        }
+      } else if (event.key === "Backspace" && !input.value) {
+        var current = values();
+        if (current.length) {
+          current.pop();
+          field.value = current.join(", ");
+          render();
+        }
+      }
+    });
+    // A choice picked from the suggestions arrives as an input event with the whole value.
+    input.addEventListener("input", function (event) {
+      if (event.inputType === "insertReplacementText" || event.inputType === undefined) {
+        var options = input.list ? Array.prototype.map.call(input.list.options,
+          function (o) { return o.value; }) : [];
+        if (options.indexOf(input.value) !== -1) {
+          add(input.value);
+          input.value = "";
+        }
+      }
+    });
+    var form = field.form;
+    if (form) {
+      form.addEventListener("submit", function () {
+        if (input.value.trim()) { add(input.value); input.value = ""; }
+      });
+    }
+    render();
+  }
+
+  function setup() {
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-tag-input]"), enhance);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
+  else setup();
+})();

@@ -73,7 +73,8 @@ class ProductFilterForm(Form):
         )
 
     def set_choices(self, choices) -> None:
-        self.collection_id.choices = options(("", "All collections")) + _pairs(choices["collections"])
+        self.collection_id.choices = (options(("", "All collections"))
+                                      + _pairs(choices["collections"]))
         self.type_id.choices = options(("", "All types")) + _pairs(choices["types"])
         self.tag_id.choices = options(("", "All tags")) + _pairs(choices["tags"])
         self.category_id.choices = options(("", "All categories")) + _pairs(choices["categories"])

@@ -96,7 +96,8 @@ def test_two_staff_editing_one_product_get_a_conflict_not_an_overwrite(
 
     page.get_by_label("Subtitle").fill("My careful subtitle")
     page.keyboard.press("Control+s")
-    expect(page.get_by_text("Someone else saved this product while you were editing")).to_be_visible()
+    warning = page.get_by_text("Someone else saved this product while you were editing")
+    expect(warning).to_be_visible()
     expect(page.locator("#conflict")).to_contain_text("Linen Shirt by colleague")
     expect(page.get_by_label("Subtitle")).to_have_value("My careful subtitle")
     row = conn.execute("SELECT title, subtitle FROM products").fetchone()
@@ -120,7 +121,8 @@ def test_restore_from_trash_with_a_handle_clash(page, conn):
     make_product(conn, "Newer Shirt", handle="linen-shirt")
     page.goto("/trash/?kind=products")
     page.get_by_role("button", name="Restore Linen Shirt").click()
-    expect(page.get_by_text("The handle “linen-shirt” now belongs to “Newer Shirt”")).to_be_visible()
+    clash = page.get_by_text("The handle “linen-shirt” now belongs to “Newer Shirt”")
+    expect(clash).to_be_visible()
     expect(page.get_by_label("New handle")).to_have_value("linen-shirt-2")
     page.get_by_role("button", name="Restore with this handle").click()
     expect(page.get_by_text("“Linen Shirt” restored.")).to_be_visible()
@@ -137,3 +139,25 @@ def test_leaving_with_unsaved_changes_asks_first(page, conn):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Overview").click()
     expect(page.get_by_label("Subtitle")).to_have_value("Unsaved words")
     assert dialogs == ["beforeunload"]
+
+
+def test_tags_are_chips_with_suggestions_and_new_ones_are_created(page, conn):
+    from tests.factories import make_tag
+
+    make_tag(conn, "organic")
+    page.goto("/products/new")
+    page.get_by_label("Title", exact=True).fill("Linen Shirt")
+    tags = page.get_by_role("combobox", name="Tags")
+    tags.fill("organic")
+    tags.press("Enter")
+    tags.press_sequentially("summer,")
+    tags.press_sequentially("oops")
+    tags.press("Enter")
+    expect(page.locator(".tag-chip")).to_have_text(["organic×", "summer×", "oops×"])
+    page.get_by_role("button", name="Remove tag oops").click()
+    expect(page.locator(".tag-chip")).to_have_count(2)
+    page.get_by_role("button", name="Create product").click()
+    expect(page.get_by_text("Product “Linen Shirt” created.")).to_be_visible()
+    expect(page.locator(".tag-chip")).to_have_text(["organic×", "summer×"])
+    rows = conn.execute("SELECT value FROM p_tags ORDER BY value").fetchall()
+    assert [r["value"] for r in rows] == ["organic", "summer"]

@@ -416,3 +416,11 @@ def test_a_viewer_sees_no_edit_controls(login_as, conn):
     page = viewer.get(f"/products/{pid}").get_data(as_text=True)
     assert "Add product" not in listing and 'name="ids"' not in listing
     assert ">Save<" not in page and ">Publish<" not in page and "Move to Trash" not in page
+
+
+def test_tags_match_existing_ones_whatever_their_case(client, conn):
+    make_tag(conn, "organic")
+    client.submit("/products/new", form_data(tags="Organic, NEW one"))
+    tags = conn.execute("SELECT value FROM p_tags ORDER BY value").fetchall()
+    assert [t["value"] for t in tags] == ["NEW one", "organic"]
+    assert conn.execute("SELECT count(*) AS n FROM products_tags").fetchone()["n"] == 2

@@ -297,6 +297,7 @@ def update_product(conn, *, product_id, version, fields):
 def set_product_tags(conn, *, product_id, values, new_ids):
     """Link exactly these tag values, creating the ones that do not exist yet.
 
+    Values match existing tags case-insensitively ("Organic" links "organic");
     `new_ids` holds a fresh id per value, used only for tags created here.
     """
     conn.execute(
@@ -305,44 +306,43 @@ def set_product_tags(conn, *, product_id, values, new_ids):
         SELECT new_id, value
           FROM unnest(%(values)s::text[], %(new_ids)s::text[]) AS v(value, new_id)
          WHERE NOT EXISTS (SELECT 1 FROM p_tags AS t
-                            WHERE t.value = v.value AND t.deleted_at IS NULL)
+                            WHERE lower(t.value) = lower(v.value) AND t.deleted_at IS NULL)
         ON CONFLICT DO NOTHING
         """,
         {"values": values, "new_ids": new_ids},
     )
-    conn.execute(
-        """
-        WITH wanted AS (
-            SELECT id FROM p_tags WHERE value = ANY(%(values)s) AND deleted_at IS NULL
-        ), removed AS (
-            DELETE FROM products_tags
-             WHERE product_id = %(product_id)s
-               AND product_tag_id NOT IN (SELECT id FROM wanted)
-        )
-        INSERT INTO products_tags (product_id, product_tag_id)
-        SELECT %(product_id)s, id FROM wanted
-        ON CONFLICT DO NOTHING
-        """,
-        {"product_id": product_id, "values": values},
-    )
+    _replace_links(conn, table="products_tags", column="product_tag_id", product_id=product_id,
+                   wanted=sql.SQL("SELECT id FROM p_tags WHERE lower(value) = ANY(%(wanted)s) "
+                                  "AND deleted_at IS NULL"),
+                   wanted_values=[v.lower() for v in values])
 
 
 def set_product_categories(conn, *, product_id, category_ids):
     """Link exactly these live categories."""
+    _replace_links(conn, table="p_categories_products", column="p_categories_id",
+                   product_id=product_id,
+                   wanted=sql.SQL("SELECT id FROM p_categories WHERE id = ANY(%(wanted)s) "
+                                  "AND deleted_at IS NULL"),
+                   wanted_values=category_ids)
+
+
+def _replace_links(conn, *, table, column, product_id, wanted, wanted_values):
+    """Make a product's links in a junction table exactly the rows `wanted` selects."""
     conn.execute(
-        """
-        WITH wanted AS (
-            SELECT id FROM p_categories WHERE id = ANY(%(ids)s) AND deleted_at IS NULL
-        ), removed AS (
-            DELETE FROM p_categories_products
-             WHERE product_id = %(product_id)s
-               AND p_categories_id NOT IN (SELECT id FROM wanted)
-        )
-        INSERT INTO p_categories_products (product_id, p_categories_id)
-        SELECT %(product_id)s, id FROM wanted
-        ON CONFLICT DO NOTHING
-        """,
-        {"product_id": product_id, "ids": category_ids},
+        sql.SQL(
+            """
+            WITH wanted AS ({wanted}),
+            removed AS (
+                DELETE FROM {table}
+                 WHERE product_id = %(product_id)s
+                   AND {column} NOT IN (SELECT id FROM wanted)
+            )
+            INSERT INTO {table} (product_id, {column})
+            SELECT %(product_id)s, id FROM wanted
+            ON CONFLICT DO NOTHING
+            """
+        ).format(wanted=wanted, table=sql.Identifier(table), column=sql.Identifier(column)),
+        {"product_id": product_id, "wanted": wanted_values},
     )
 
 

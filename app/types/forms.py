@@ -1,0 +1,5 @@
+from ..taxonomy.forms import ValueForm, name_field
+
+
+class TypeForm(ValueForm):
+    value = name_field("Type", "Enter the type.")

@@ -111,36 +111,43 @@ def _where(filters: ProductFilters) -> tuple[sql.Composable, dict]:
     return sql.SQL(" AND ").join(clauses), params
 
 
-def list_products(conn, *, filters: ProductFilters, limit: int, offset: int):
-    """One page of live products with their collection, type and variant count."""
+def list_products_query(*, filters: ProductFilters, limit: int, offset: int):
+    """The list's statement and parameters (also EXPLAINed by the plan tests)."""
     where, params = _where(filters)
     order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
-    return conn.execute(
-        sql.SQL(
-            """
-            SELECT p.id, p.title, p.handle, p.status, p.thumbnail, p.created_at, p.updated_at,
-                   col.title AS collection_title, typ.value AS type_value,
-                   (SELECT count(*)
-                      FROM p_variants AS v
-                     WHERE v.product_id = p.id
-                       AND v.deleted_at IS NULL) AS variant_count
-              FROM products AS p
-              LEFT JOIN p_collections AS col ON col.id = p.collection_id
-              LEFT JOIN p_types AS typ ON typ.id = p.type_id
-             WHERE {where}
-             ORDER BY {order}
-             LIMIT %(limit)s OFFSET %(offset)s
-            """
-        ).format(where=where, order=order),
-        {**params, "limit": limit, "offset": offset},
-    ).fetchall()
+    query = sql.SQL(
+        """
+        SELECT p.id, p.title, p.handle, p.status, p.thumbnail, p.created_at, p.updated_at,
+               col.title AS collection_title, typ.value AS type_value,
+               (SELECT count(*)
+                  FROM p_variants AS v
+                 WHERE v.product_id = p.id
+                   AND v.deleted_at IS NULL) AS variant_count
+          FROM products AS p
+          LEFT JOIN p_collections AS col ON col.id = p.collection_id
+          LEFT JOIN p_types AS typ ON typ.id = p.type_id
+         WHERE {where}
+         ORDER BY {order}
+         LIMIT %(limit)s OFFSET %(offset)s
+        """
+    ).format(where=where, order=order)
+    return query, {**params, "limit": limit, "offset": offset}
+
+
+def list_products(conn, *, filters: ProductFilters, limit: int, offset: int):
+    """One page of live products with their collection, type and variant count."""
+    query, params = list_products_query(filters=filters, limit=limit, offset=offset)
+    return conn.execute(query, params).fetchall()
+
+
+def count_products_query(*, filters: ProductFilters):
+    where, params = _where(filters)
+    return sql.SQL("SELECT count(*) AS n FROM products AS p WHERE {}").format(where), params
 
 
 def count_products(conn, *, filters: ProductFilters) -> int:
-    where, params = _where(filters)
-    return conn.execute(
-        sql.SQL("SELECT count(*) AS n FROM products AS p WHERE {}").format(where), params
-    ).fetchone()["n"]
+    query, params = count_products_query(filters=filters)
+    return conn.execute(query, params).fetchone()["n"]
 
 
 def list_matching_ids(conn, *, filters: ProductFilters):

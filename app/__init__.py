@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     nav.init_app(app)
 
     from .auth.routes import bp as auth_bp
+    from .categories.routes import bp as categories_bp
     from .collections.routes import bp as collections_bp
     from .home.routes import bp as home_bp
     from .products.routes import bp as products_bp
@@ -44,7 +45,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .users.routes import bp as users_bp
     from .web.media import bp as media_bp
 
-    for blueprint in (home_bp, auth_bp, users_bp, products_bp, collections_bp, tags_bp,
-                      types_bp, trash_bp, media_bp):
+    for blueprint in (home_bp, auth_bp, users_bp, products_bp, categories_bp, collections_bp,
+                      tags_bp, types_bp, trash_bp, media_bp):
         app.register_blueprint(blueprint)
     return app

@@ -13,7 +13,9 @@ An area registers at import time (in its routes module):
 empty) and `deleted_at`. `restore` runs inside the caller's transaction and
 raises `RestoreConflict` when something it needs was taken meanwhile (a handle,
 a SKU); nothing may be restored half-way, so it raises before or the caller's
-transaction rolls back. `purge` deletes for good (admins only).
+transaction rolls back. `purge` deletes for good (admins only); it raises
+`PurgeRefused` when something still depends on the row (the Trash page shows
+the message and nothing is deleted).
 """
 
 from collections.abc import Callable
@@ -28,6 +30,14 @@ class RestoreConflict(Exception):
         self.message = message
         self.field = field
         self.suggestion = suggestion
+
+
+class PurgeRefused(Exception):
+    """The row cannot be deleted for good yet; `message` says why and what to do first."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from ..auth.security import require_role, safe_next
 from ..db import get_conn, transaction
 from ..web import render_page
 from ..web.pagination import Page, page_number
-from .registry import KINDS, RestoreConflict
+from .registry import KINDS, PurgeRefused, RestoreConflict
 
 bp = Blueprint("trash", __name__, url_prefix="/trash")
 
@@ -59,8 +59,12 @@ def purge(kind_key, item_id):
         abort(404)
     if request.method == "GET":
         return render_template("trash/purge.html", kind=kind, item_id=item_id)
-    with transaction() as conn:
-        name = kind.purge(conn, item_id=item_id)
+    try:
+        with transaction() as conn:
+            name = kind.purge(conn, item_id=item_id)
+    except PurgeRefused as refused:
+        flash(refused.message, "error")
+        return redirect(url_for("trash.index", kind=kind.key))
     if name is None:
         abort(404)
     flash(f"“{name}” deleted permanently.", "success")

@@ -1,0 +1,117 @@
+import json
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from ..web.handles import HANDLE_RULE, MAX_LENGTH, is_valid_handle
+
+METADATA_LIMIT = 10 * 1024  # bytes, as the CHECK of migration 0003 measures them
+URL_LIMIT = 2048
+REFUSED_SCHEMES = {"javascript", "data", "file", "vbscript", "blob", "about"}
+
+
+def select_choices(pairs):
+    """(value, label) pairs, such as tree.parent_choices(), as a SelectField's choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def image_url_problem(value: str) -> str | None:
+    """Why value is not an acceptable image address, or None when it is."""
+    if len(value) > URL_LIMIT:
+        return (f"That address is {len(value):,} characters long; "
+                f"the limit is {URL_LIMIT:,}.")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return "The address may not contain spaces or line breaks."
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return "That is not a valid web address."
+    scheme = parts.scheme.lower()
+    if scheme in REFUSED_SCHEMES:
+        return f"“{scheme}:” addresses are not allowed: use an http:// or https:// address."
+    if scheme not in ("http", "https"):
+        return "Use an http:// or https:// address, like https://images.example.com/shoe.jpg."
+    if not host:
+        return "The address needs a host, like https://images.example.com/shoe.jpg."
+    return None
+
+
+def image_url(form, field):
+    field.data = (field.data or "").strip()
+    if field.data:
+        problem = image_url_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+def metadata_size(value) -> int:
+    """Bytes of the JSON text, spaced as PostgreSQL prints jsonb."""
+    return len(json.dumps(value, ensure_ascii=False).encode())
+
+
+def json_object(form, field):
+    """A JSON object (or nothing) of at most METADATA_LIMIT bytes; sets field.parsed."""
+    field.parsed = None
+    text = (field.data or "").strip()
+    if not text:
+        return
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise ValidationError(f"This is not valid JSON ({error.msg} at line {error.lineno}, "
+                              f"column {error.colno}).") from None
+    if not isinstance(value, dict):
+        raise ValidationError('Metadata must be a JSON object, like {"season": "summer"}.')
+    size = metadata_size(value)
+    if size > METADATA_LIMIT:
+        raise ValidationError(f"Metadata is {size:,} bytes ({size / 1024:.1f} KB); "
+                              f"the limit is 10 KB ({METADATA_LIMIT:,} bytes).")
+    field.parsed = value
+
+
+def handle_rule(form, field):
+    field.data = (field.data or "").strip()
+    if field.data and not is_valid_handle(field.data):
+        raise ValidationError(HANDLE_RULE)
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Name", validators=[
+        InputRequired("Give the category a name."), Length(max=200)])
+    handle = StringField(
+        "Handle", validators=[Length(max=MAX_LENGTH), handle_rule],
+        description="Its address in the shop. Left empty, it is made from the name.")
+    description = TextAreaField("Description", validators=[Length(max=20_000)])
+    parent_id = SelectField("Parent", choices=[], validate_choice=False)
+    is_active = BooleanField("Active", description="Shown in the shop.")
+    is_internal = BooleanField("Internal", description="Hidden from the public catalog.")
+    thumbnail = StringField("Thumbnail URL", validators=[image_url],
+                            description="An http:// or https:// image address.")
+    metadata = TextAreaField(
+        "Metadata", validators=[json_object],
+        description="A JSON object of at most 10 KB, for other systems' extra attributes.")
+    updated_at = HiddenField()
+
+    def values(self) -> dict:
+        return {
+            "name": self.name.data.strip(),
+            "description": (self.description.data or "").strip(),
+            "is_active": self.is_active.data,
+            "is_internal": self.is_internal.data,
+            "thumbnail": self.thumbnail.data or None,
+            "metadata": getattr(self.metadata, "parsed", None),
+        }
+
+
+class ImageUrlForm(FlaskForm):
+    image_url = StringField("Image URL", validators=[
+        InputRequired("Paste the image’s web address."), image_url])
+
+
+class MoveForm(FlaskForm):
+    parent_id = SelectField("New parent", choices=[], validate_choice=False)
+    position = SelectField("Place", choices=[SelectChoice("last", "Last among its new siblings"),
+                                             SelectChoice("first", "First among its new siblings")])

@@ -1,0 +1,478 @@
+"""SQL for the category tree, a category, its products and its Trash entries."""
+
+from psycopg.types.json import Jsonb
+
+CATEGORY_COLUMNS = """
+    c.id, c.name, c.description, c.handle, c.is_active, c.is_internal, c.rank,
+    c.image_id, c.thumbnail, c.parent_id, c.created_at, c.updated_at, c.deleted_at,
+    c.metadata
+"""
+
+
+def lock_tree(conn):
+    """Wait for, then hold until commit, the one lock every change of parents or ranks takes.
+
+    The same lock is taken by the trigger of migration 0009 on every change of
+    parent_id, so concurrent moves run one after the other and each sees the
+    commits before it.
+    """
+    conn.execute("SELECT catalog_lock_category_tree()")
+
+
+def list_tree(conn):
+    """Every live category with its live product count, in sibling order, in one statement."""
+    return conn.execute(
+        """
+        SELECT c.id, c.name, c.handle, c.parent_id, c.rank, c.is_active, c.is_internal,
+               coalesce(pc.product_count, 0)::int AS product_count
+          FROM p_categories AS c
+          LEFT JOIN (
+                SELECT cp.p_categories_id, count(*) AS product_count
+                  FROM p_categories_products AS cp
+                  JOIN products AS p ON p.id = cp.product_id
+                 WHERE p.deleted_at IS NULL
+                 GROUP BY cp.p_categories_id
+               ) AS pc ON pc.p_categories_id = c.id
+         WHERE c.deleted_at IS NULL
+         ORDER BY c.rank, c.name, c.id
+        """
+    ).fetchall()
+
+
+def list_outline(conn):
+    """Every live category (id, name, parent, rank) in sibling order: the parent pickers."""
+    return conn.execute(
+        """
+        SELECT c.id, c.name, c.parent_id, c.rank
+          FROM p_categories AS c
+         WHERE c.deleted_at IS NULL
+         ORDER BY c.rank, c.name, c.id
+        """
+    ).fetchall()
+
+
+def get_category(conn, *, category_id):
+    """One live category with its image's URL, or None."""
+    return conn.execute(
+        f"""
+        SELECT {CATEGORY_COLUMNS}, i.url AS image_url
+          FROM p_categories AS c
+          LEFT JOIN images AS i ON i.id = c.image_id
+         WHERE c.id = %(category_id)s
+           AND c.deleted_at IS NULL
+        """,
+        {"category_id": category_id},
+    ).fetchone()
+
+
+def get_any_category(conn, *, category_id):
+    """One category, live or deleted, or None."""
+    return conn.execute(
+        f"""
+        SELECT {CATEGORY_COLUMNS}
+          FROM p_categories AS c
+         WHERE c.id = %(category_id)s
+        """,
+        {"category_id": category_id},
+    ).fetchone()
+
+
+def list_path(conn, *, category_id):
+    """The category and its ancestors, root first (the breadcrumb), deleted ones included."""
+    return conn.execute(
+        """
+        WITH RECURSIVE path (id, name, parent_id, deleted_at, depth) AS (
+            SELECT c.id, c.name, c.parent_id, c.deleted_at, 0
+              FROM p_categories AS c
+             WHERE c.id = %(category_id)s
+            UNION ALL
+            SELECT c.id, c.name, c.parent_id, c.deleted_at, path.depth + 1
+              FROM p_categories AS c
+              JOIN path ON c.id = path.parent_id
+             WHERE path.depth < 1000
+        )
+        SELECT id, name, parent_id, deleted_at
+          FROM path
+         ORDER BY depth DESC
+        """,
+        {"category_id": category_id},
+    ).fetchall()
+
+
+def list_children(conn, *, parent_ids, with_root):
+    """Live children of some parents (and of the root when with_root), in sibling order."""
+    return conn.execute(
+        """
+        SELECT c.id, c.name, c.parent_id, c.rank
+          FROM p_categories AS c
+         WHERE c.deleted_at IS NULL
+           AND (c.parent_id = ANY(%(parent_ids)s)
+                OR (%(with_root)s AND c.parent_id IS NULL))
+         ORDER BY c.rank, c.name, c.id
+        """,
+        {"parent_ids": list(parent_ids), "with_root": with_root},
+    ).fetchall()
+
+
+def update_positions(conn, *, ids, parent_ids, ranks):
+    """Set parent and rank of many categories at once; rows already in place are not touched."""
+    conn.execute(
+        """
+        UPDATE p_categories AS c
+           SET parent_id = w.parent_id,
+               rank = w.rank
+          FROM unnest(%(ids)s::text[], %(parent_ids)s::text[], %(ranks)s::int[])
+               AS w (id, parent_id, rank)
+         WHERE c.id = w.id
+           AND (c.parent_id IS DISTINCT FROM w.parent_id
+                OR c.rank <> w.rank)
+        """,
+        {"ids": list(ids), "parent_ids": list(parent_ids), "ranks": list(ranks)},
+    )
+
+
+def count_live_children(conn, *, category_id):
+    return conn.execute(
+        """
+        SELECT count(*)::int AS n
+          FROM p_categories
+         WHERE parent_id = %(category_id)s
+           AND deleted_at IS NULL
+        """,
+        {"category_id": category_id},
+    ).fetchone()["n"]
+
+
+def count_all_children(conn, *, category_id):
+    """Children live and deleted: the foreign keys that keep a row from being purged."""
+    return conn.execute(
+        """
+        SELECT count(*)::int AS n,
+               count(*) FILTER (WHERE deleted_at IS NULL)::int AS live
+          FROM p_categories
+         WHERE parent_id = %(category_id)s
+        """,
+        {"category_id": category_id},
+    ).fetchone()
+
+
+def count_live_products(conn, *, category_id):
+    return conn.execute(
+        """
+        SELECT count(*)::int AS n
+          FROM p_categories_products AS cp
+          JOIN products AS p ON p.id = cp.product_id
+         WHERE cp.p_categories_id = %(category_id)s
+           AND p.deleted_at IS NULL
+        """,
+        {"category_id": category_id},
+    ).fetchone()["n"]
+
+
+def _jsonb(value):
+    return None if value is None else Jsonb(value)
+
+
+def insert_category(conn, *, category_id, name, handle, description, is_active, is_internal,
+                    thumbnail, metadata, parent_id):
+    """A new category as the last child of its parent (call with the tree locked)."""
+    return conn.execute(
+        f"""
+        INSERT INTO p_categories AS c (
+               id, name, handle, description, is_active, is_internal, thumbnail,
+               metadata, parent_id, rank)
+        VALUES (%(category_id)s, %(name)s, %(handle)s, %(description)s, %(is_active)s,
+                %(is_internal)s, %(thumbnail)s, %(metadata)s, %(parent_id)s,
+                (SELECT count(*)
+                   FROM p_categories
+                  WHERE parent_id IS NOT DISTINCT FROM %(parent_id)s
+                    AND deleted_at IS NULL))
+        RETURNING {CATEGORY_COLUMNS}
+        """,
+        {"category_id": category_id, "name": name, "handle": handle,
+         "description": description, "is_active": is_active, "is_internal": is_internal,
+         "thumbnail": thumbnail, "metadata": _jsonb(metadata), "parent_id": parent_id},
+    ).fetchone()
+
+
+def update_category(conn, *, category_id, loaded_at, name, handle, description, is_active,
+                    is_internal, thumbnail, metadata):
+    """Save the fields if the row is still the version the form was loaded at; else None."""
+    return conn.execute(
+        f"""
+        UPDATE p_categories AS c
+           SET name = %(name)s,
+               handle = %(handle)s,
+               description = %(description)s,
+               is_active = %(is_active)s,
+               is_internal = %(is_internal)s,
+               thumbnail = %(thumbnail)s,
+               metadata = %(metadata)s
+         WHERE c.id = %(category_id)s
+           AND c.deleted_at IS NULL
+           AND c.updated_at = %(loaded_at)s
+        RETURNING {CATEGORY_COLUMNS}
+        """,
+        {"category_id": category_id, "loaded_at": loaded_at, "name": name, "handle": handle,
+         "description": description, "is_active": is_active, "is_internal": is_internal,
+         "thumbnail": thumbnail, "metadata": _jsonb(metadata)},
+    ).fetchone()
+
+
+def soft_delete_category(conn, *, category_id):
+    return conn.execute(
+        f"""
+        UPDATE p_categories AS c
+           SET deleted_at = now()
+         WHERE c.id = %(category_id)s
+           AND c.deleted_at IS NULL
+        RETURNING {CATEGORY_COLUMNS}
+        """,
+        {"category_id": category_id},
+    ).fetchone()
+
+
+def update_restored_category(conn, *, category_id, handle, parent_id, rank):
+    """Bring a deleted category back under a parent at a rank (call with the tree locked)."""
+    return conn.execute(
+        f"""
+        UPDATE p_categories AS c
+           SET deleted_at = NULL,
+               handle = %(handle)s,
+               parent_id = %(parent_id)s,
+               rank = %(rank)s
+         WHERE c.id = %(category_id)s
+           AND c.deleted_at IS NOT NULL
+        RETURNING {CATEGORY_COLUMNS}
+        """,
+        {"category_id": category_id, "handle": handle, "parent_id": parent_id, "rank": rank},
+    ).fetchone()
+
+
+# --- Images by URL --------------------------------------------------------------
+
+
+def insert_category_image(conn, *, image_id, url):
+    """A category image: it belongs to no product (DESIGN.md decision 3)."""
+    return conn.execute(
+        """
+        INSERT INTO images (id, url, product_id, rank)
+        VALUES (%(image_id)s, %(url)s, NULL, 0)
+        RETURNING id, url
+        """,
+        {"image_id": image_id, "url": url},
+    ).fetchone()
+
+
+def update_category_image(conn, *, category_id, image_id):
+    """Point the category at an image (or none); returns the image it pointed at before."""
+    return conn.execute(
+        """
+        UPDATE p_categories AS c
+           SET image_id = %(image_id)s
+          FROM p_categories AS old
+         WHERE c.id = %(category_id)s
+           AND old.id = c.id
+           AND c.deleted_at IS NULL
+        RETURNING c.id, old.image_id AS previous_image_id
+        """,
+        {"category_id": category_id, "image_id": image_id},
+    ).fetchone()
+
+
+def soft_delete_orphan_image(conn, *, image_id):
+    """Trash a category-only image nothing else uses any more."""
+    conn.execute(
+        """
+        UPDATE images AS i
+           SET deleted_at = now()
+         WHERE i.id = %(image_id)s
+           AND i.product_id IS NULL
+           AND i.deleted_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM p_categories WHERE image_id = i.id)
+           AND NOT EXISTS (SELECT 1 FROM products_images WHERE image_id = i.id)
+        """,
+        {"image_id": image_id},
+    )
+
+
+def delete_orphan_image(conn, *, image_id):
+    """Delete for good a category-only image nothing references any more (purge)."""
+    conn.execute(
+        """
+        DELETE FROM images AS i
+         WHERE i.id = %(image_id)s
+           AND i.product_id IS NULL
+           AND NOT EXISTS (SELECT 1 FROM p_categories WHERE image_id = i.id)
+           AND NOT EXISTS (SELECT 1 FROM products_images WHERE image_id = i.id)
+        """,
+        {"image_id": image_id},
+    )
+
+
+# --- Products of a category -----------------------------------------------------
+
+
+def _like(q):
+    """A LIKE pattern matching q anywhere, with LIKE's wildcards taken literally."""
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+PRODUCT_MATCH = """
+    (catalog_fold(p.title) LIKE catalog_fold(%(pattern)s)
+     OR p.handle LIKE lower(%(pattern)s))
+"""
+
+
+def count_category_products(conn, *, category_id, q):
+    return conn.execute(
+        f"""
+        SELECT count(*)::int AS n
+          FROM p_categories_products AS cp
+          JOIN products AS p ON p.id = cp.product_id
+         WHERE cp.p_categories_id = %(category_id)s
+           AND p.deleted_at IS NULL
+           AND (%(q)s = '' OR {PRODUCT_MATCH})
+        """,
+        {"category_id": category_id, "q": q, "pattern": _like(q)},
+    ).fetchone()["n"]
+
+
+def list_category_products(conn, *, category_id, q, limit, offset):
+    """A page of the category's live products, by title."""
+    return conn.execute(
+        f"""
+        SELECT p.id, p.title, p.handle, p.status, p.thumbnail
+          FROM p_categories_products AS cp
+          JOIN products AS p ON p.id = cp.product_id
+         WHERE cp.p_categories_id = %(category_id)s
+           AND p.deleted_at IS NULL
+           AND (%(q)s = '' OR {PRODUCT_MATCH})
+         ORDER BY lower(p.title), p.id
+         LIMIT %(limit)s
+        OFFSET %(offset)s
+        """,
+        {"category_id": category_id, "q": q, "pattern": _like(q), "limit": limit,
+         "offset": offset},
+    ).fetchall()
+
+
+def list_product_matches(conn, *, category_id, q, limit):
+    """Live products matching q for the "add products" picker, each saying if it is linked."""
+    return conn.execute(
+        f"""
+        SELECT p.id, p.title, p.handle, p.status,
+               EXISTS (SELECT 1
+                         FROM p_categories_products AS cp
+                        WHERE cp.product_id = p.id
+                          AND cp.p_categories_id = %(category_id)s) AS in_category
+          FROM products AS p
+         WHERE p.deleted_at IS NULL
+           AND {PRODUCT_MATCH}
+         ORDER BY lower(p.title), p.id
+         LIMIT %(limit)s
+        """,
+        {"category_id": category_id, "pattern": _like(q), "limit": limit},
+    ).fetchall()
+
+
+def get_live_product(conn, *, product_id):
+    return conn.execute(
+        """
+        SELECT p.id, p.title, p.handle, p.status
+          FROM products AS p
+         WHERE p.id = %(product_id)s
+           AND p.deleted_at IS NULL
+        """,
+        {"product_id": product_id},
+    ).fetchone()
+
+
+def insert_category_product(conn, *, category_id, product_id):
+    """Link a product; True if it was not linked yet."""
+    row = conn.execute(
+        """
+        INSERT INTO p_categories_products (product_id, p_categories_id)
+        VALUES (%(product_id)s, %(category_id)s)
+        ON CONFLICT DO NOTHING
+        RETURNING product_id
+        """,
+        {"category_id": category_id, "product_id": product_id},
+    ).fetchone()
+    return row is not None
+
+
+def delete_category_product(conn, *, category_id, product_id):
+    """Unlink a product; True if it was linked."""
+    row = conn.execute(
+        """
+        DELETE FROM p_categories_products
+         WHERE p_categories_id = %(category_id)s
+           AND product_id = %(product_id)s
+        RETURNING product_id
+        """,
+        {"category_id": category_id, "product_id": product_id},
+    ).fetchone()
+    return row is not None
+
+
+# --- The Trash ------------------------------------------------------------------
+
+
+def count_deleted_categories(conn, *, q):
+    return conn.execute(
+        """
+        SELECT count(*)::int AS n
+          FROM p_categories AS c
+         WHERE c.deleted_at IS NOT NULL
+           AND (%(q)s = ''
+                OR catalog_fold(c.name) LIKE catalog_fold(%(pattern)s)
+                OR c.handle LIKE lower(%(pattern)s))
+        """,
+        {"q": q, "pattern": _like(q)},
+    ).fetchone()["n"]
+
+
+def list_deleted_categories(conn, *, q, limit, offset):
+    """Deleted categories, newest first, with the parent they were under."""
+    return conn.execute(
+        """
+        SELECT c.id, c.name, c.handle, c.deleted_at,
+               parent.name AS parent_name,
+               parent.deleted_at IS NOT NULL AS parent_deleted
+          FROM p_categories AS c
+          LEFT JOIN p_categories AS parent ON parent.id = c.parent_id
+         WHERE c.deleted_at IS NOT NULL
+           AND (%(q)s = ''
+                OR catalog_fold(c.name) LIKE catalog_fold(%(pattern)s)
+                OR c.handle LIKE lower(%(pattern)s))
+         ORDER BY c.deleted_at DESC, c.id
+         LIMIT %(limit)s
+        OFFSET %(offset)s
+        """,
+        {"q": q, "pattern": _like(q), "limit": limit, "offset": offset},
+    ).fetchall()
+
+
+def delete_category_links(conn, *, category_id):
+    conn.execute(
+        """
+        DELETE FROM p_categories_products
+         WHERE p_categories_id = %(category_id)s
+        """,
+        {"category_id": category_id},
+    )
+
+
+def delete_deleted_category(conn, *, category_id):
+    """Delete a category in the Trash for good; returns it, or None."""
+    return conn.execute(
+        """
+        DELETE FROM p_categories
+         WHERE id = %(category_id)s
+           AND deleted_at IS NOT NULL
+        RETURNING id, name, image_id
+        """,
+        {"category_id": category_id},
+    ).fetchone()

@@ -42,7 +42,9 @@ class Config:
         self.DB_POOL_MAX = int(os.environ.get("DB_POOL_MAX", "10"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
+        # Secure is also set per request whenever it came over https (see auth.security).
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
+        self.PROXY_FIX = os.environ.get("PROXY_FIX", "") == "1"
         self.PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_HOURS", "12")) * 3600
         # Tokens live as long as the session: a form left open over lunch still saves.
         self.WTF_CSRF_TIME_LIMIT = None

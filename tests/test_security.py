@@ -94,6 +94,20 @@ def test_the_session_cookie_is_httponly_and_samesite(app, make_user):
     assert "SameSite=Lax" in cookie
 
 
+def test_the_session_cookie_is_secure_over_https(app, make_user):
+    user = make_user("viewer")
+    client = app.test_client()
+    base = "https://catalog.example"
+    html = client.get("/login", base_url=base).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post("/login", base_url=base, headers={"Referer": f"{base}/login"}, data={
+        "csrf_token": token, "email": user["email"], "password": "correct horse battery"})
+    assert response.status_code == 302
+    assert "Secure" in response.headers["Set-Cookie"]
+    plain = sign_in(app.test_client(), user["email"])
+    assert "Secure" not in plain.headers["Set-Cookie"]
+
+
 @pytest.mark.parametrize("evil", ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>'])
 def test_names_shown_on_pages_are_escaped(login_as, make_user, evil):
     make_user("viewer", name=evil)

@@ -11,7 +11,18 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import abort, current_app, g, has_app_context, redirect, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
 
 from ..db import get_conn
 from . import queries
@@ -147,7 +158,20 @@ def _security_headers(response):
     return response
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions whose cookie is Secure whenever the request came over https."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+
 def init_app(app) -> None:
+    app.session_interface = SessionInterface()
+    if app.config.get("PROXY_FIX"):
+        # Behind a load balancer: trust its X-Forwarded-Proto/For/Host (one hop).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.before_request(_guard)
     app.after_request(_security_headers)
 

@@ -424,3 +424,13 @@ def test_tags_match_existing_ones_whatever_their_case(client, conn):
     tags = conn.execute("SELECT value FROM p_tags ORDER BY value").fetchall()
     assert [t["value"] for t in tags] == ["NEW one", "organic"]
     assert conn.execute("SELECT count(*) AS n FROM products_tags").fetchone()["n"] == 2
+
+
+def test_bulk_add_to_category(client, conn):
+    shirts = make_category(conn, "Shirts")
+    a, b = make_product(conn, "A"), make_product(conn, "B", category_ids=[shirts])
+    response = client.submit("/products/bulk", {"ids": [a, b], "action": "add_category",
+                                                "category_id": shirts}, htmx=True)
+    assert "1 of 2 products added to the category." in response.headers["HX-Trigger"]
+    rows = conn.execute("SELECT product_id FROM p_categories_products ORDER BY 1").fetchall()
+    assert sorted(r["product_id"] for r in rows) == sorted([a, b])

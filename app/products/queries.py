@@ -429,17 +429,24 @@ def update_reference(conn, *, ids, column, value):
     ).rowcount
 
 
-def add_tag(conn, *, ids, tag_id):
+# Junction tables a bulk action may add products to: table -> the other id's column.
+LINK_TABLES = {"products_tags": "product_tag_id", "p_categories_products": "p_categories_id"}
+
+
+def add_links(conn, *, ids, table, target_id):
+    """Link these live products to a tag or category; the number of new links."""
     return conn.execute(
-        """
-        INSERT INTO products_tags (product_id, product_tag_id)
-        SELECT id, %(tag_id)s
-          FROM products
-         WHERE id = ANY(%(ids)s)
-           AND deleted_at IS NULL
-        ON CONFLICT DO NOTHING
-        """,
-        {"ids": ids, "tag_id": tag_id},
+        sql.SQL(
+            """
+            INSERT INTO {table} (product_id, {column})
+            SELECT id, %(target_id)s
+              FROM products
+             WHERE id = ANY(%(ids)s)
+               AND deleted_at IS NULL
+            ON CONFLICT DO NOTHING
+            """
+        ).format(table=sql.Identifier(table), column=sql.Identifier(LINK_TABLES[table])),
+        {"ids": ids, "target_id": target_id},
     ).rowcount
 
 
@@ -451,20 +458,6 @@ def remove_tag(conn, *, ids, tag_id):
            AND product_tag_id = %(tag_id)s
         """,
         {"ids": ids, "tag_id": tag_id},
-    ).rowcount
-
-
-def add_category(conn, *, ids, category_id):
-    return conn.execute(
-        """
-        INSERT INTO p_categories_products (product_id, p_categories_id)
-        SELECT id, %(category_id)s
-          FROM products
-         WHERE id = ANY(%(ids)s)
-           AND deleted_at IS NULL
-        ON CONFLICT DO NOTHING
-        """,
-        {"ids": ids, "category_id": category_id},
     ).rowcount
 
 

@@ -163,7 +163,7 @@ def apply_bulk(conn, form: BulkForm, ids: list[str]) -> tuple[str, str]:
         if not tag_id or not queries.get_live_ids(conn, table="p_tags", ids=[tag_id]):
             return "Choose a tag.", "warning"
         if action == "add_tag":
-            changed = queries.add_tag(conn, ids=ids, tag_id=tag_id)
+            changed = queries.add_links(conn, ids=ids, table="products_tags", target_id=tag_id)
             return f"Tag added to {changed} of {n} {noun}.", "success"
         changed = queries.remove_tag(conn, ids=ids, tag_id=tag_id)
         return f"Tag removed from {changed} of {n} {noun}.", "success"
@@ -172,7 +172,8 @@ def apply_bulk(conn, form: BulkForm, ids: list[str]) -> tuple[str, str]:
         if not category_id or not queries.get_live_ids(conn, table="p_categories",
                                                        ids=[category_id]):
             return "Choose a category.", "warning"
-        changed = queries.add_category(conn, ids=ids, category_id=category_id)
+        changed = queries.add_links(conn, ids=ids, table="p_categories_products",
+                                    target_id=category_id)
         return f"{changed} of {n} {noun} added to the category.", "success"
     if action == "trash":
         deleted = queries.soft_delete_products(conn, ids=ids)

@@ -43,9 +43,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .trash.routes import bp as trash_bp
     from .types.routes import bp as types_bp
     from .users.routes import bp as users_bp
+    from .variants.routes import bp as variants_bp
     from .web.media import bp as media_bp
 
     for blueprint in (home_bp, auth_bp, users_bp, products_bp, categories_bp, collections_bp,
-                      tags_bp, types_bp, trash_bp, media_bp):
+                      tags_bp, types_bp, trash_bp, media_bp, variants_bp):
         app.register_blueprint(blueprint)
     return app

@@ -1,0 +1,1 @@
+"""Options, option values and the variant grid."""

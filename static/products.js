@@ -180,3 +180,68 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
   else setup();
 })();
+
+/*
+ * Searchable selects: a select marked data-searchable gets a filter box; typing
+ * hides the options that do not match (case- and accent-insensitive) and picks
+ * the first match when the chosen one is hidden. Without JavaScript the plain
+ * select works as before.
+ */
+(function () {
+  "use strict";
+
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  function enhance(select) {
+    if (select.dataset.searchableReady) return;
+    select.dataset.searchableReady = "on";
+    var label = document.querySelector('label[for="' + select.id + '"]');
+    var filter = document.createElement("input");
+    filter.type = "search";
+    filter.className = "input select-filter";
+    filter.id = select.id + "-filter";
+    filter.placeholder = "Type to filter…";
+    filter.autocomplete = "off";
+    filter.setAttribute("aria-label", "Filter " + (label ? label.textContent.trim() : "options"));
+    filter.setAttribute("aria-controls", select.id);
+    select.parentNode.insertBefore(filter, select);
+    var status = document.createElement("span");
+    status.className = "sr-only";
+    status.setAttribute("aria-live", "polite");
+    select.parentNode.insertBefore(status, select.nextSibling);
+
+    filter.addEventListener("input", function () {
+      var term = fold(filter.value.trim());
+      var firstMatch = null;
+      var shown = 0;
+      Array.prototype.forEach.call(select.options, function (option) {
+        var keep = !term || option.value === "" || fold(option.text).indexOf(term) !== -1;
+        option.hidden = !keep;
+        if (keep && option.value !== "") {
+          shown += 1;
+          if (!firstMatch) firstMatch = option;
+        }
+      });
+      var current = select.options[select.selectedIndex];
+      if (term && firstMatch && (!current || current.hidden || current.value === "")) {
+        select.value = firstMatch.value;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+      status.textContent = term ? shown + " matching" : "";
+    });
+    filter.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        select.focus();
+      }
+    });
+  }
+
+  function setup() {
+    Array.prototype.forEach.call(document.querySelectorAll("select[data-searchable]"), enhance);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
+  else setup();
+})();

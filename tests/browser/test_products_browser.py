@@ -161,3 +161,15 @@ def test_tags_are_chips_with_suggestions_and_new_ones_are_created(page, conn):
     expect(page.locator(".tag-chip")).to_have_text(["organic×", "summer×"])
     rows = conn.execute("SELECT value FROM p_tags ORDER BY value").fetchall()
     assert [r["value"] for r in rows] == ["organic", "summer"]
+
+
+def test_collection_and_type_are_searchable_selects(page, conn):
+    for title in ("Summer 2026", "Winter 2026", "Café Classics"):
+        make_collection(conn, title)
+    page.goto("/products/new")
+    page.get_by_label("Filter Collection").fill("cafe")
+    expect(page.get_by_label("Collection", exact=True)).to_have_value(re.compile("pcol_"))
+    chosen = page.get_by_label("Collection", exact=True).evaluate(
+        "select => select.options[select.selectedIndex].text")
+    assert chosen == "Café Classics"
+    expect(page.get_by_text("1 matching")).to_be_attached()

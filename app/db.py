@@ -55,6 +55,12 @@ def release_conn(exc=None) -> None:
         current_app.extensions["catalog_pool"].putconn(conn)
 
 
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching text anywhere, with LIKE's own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 @contextmanager
 def transaction():
     """`with transaction() as conn:`: one transaction, committed on success."""

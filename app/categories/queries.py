@@ -2,6 +2,8 @@
 
 from psycopg.types.json import Jsonb
 
+from ..db import like_pattern
+
 CATEGORY_COLUMNS = """
     c.id, c.name, c.description, c.handle, c.is_active, c.is_internal, c.rank,
     c.image_id, c.thumbnail, c.parent_id, c.created_at, c.updated_at, c.deleted_at,
@@ -313,11 +315,6 @@ def delete_orphan_image(conn, *, image_id):
 # --- Products of a category -----------------------------------------------------
 
 
-def _like(q):
-    """A LIKE pattern matching q anywhere, with LIKE's wildcards taken literally."""
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
 
 PRODUCT_MATCH = """
     (catalog_fold(p.title) LIKE catalog_fold(%(pattern)s)
@@ -335,7 +332,7 @@ def count_category_products(conn, *, category_id, q):
            AND p.deleted_at IS NULL
            AND (%(q)s = '' OR {PRODUCT_MATCH})
         """,
-        {"category_id": category_id, "q": q, "pattern": _like(q)},
+        {"category_id": category_id, "q": q, "pattern": like_pattern(q)},
     ).fetchone()["n"]
 
 
@@ -353,7 +350,7 @@ def list_category_products(conn, *, category_id, q, limit, offset):
          LIMIT %(limit)s
         OFFSET %(offset)s
         """,
-        {"category_id": category_id, "q": q, "pattern": _like(q), "limit": limit,
+        {"category_id": category_id, "q": q, "pattern": like_pattern(q), "limit": limit,
          "offset": offset},
     ).fetchall()
 
@@ -373,7 +370,7 @@ def list_product_matches(conn, *, category_id, q, limit):
          ORDER BY lower(p.title), p.id
          LIMIT %(limit)s
         """,
-        {"category_id": category_id, "pattern": _like(q), "limit": limit},
+        {"category_id": category_id, "pattern": like_pattern(q), "limit": limit},
     ).fetchall()
 
 
@@ -430,7 +427,7 @@ def count_deleted_categories(conn, *, q):
                 OR catalog_fold(c.name) LIKE catalog_fold(%(pattern)s)
                 OR c.handle LIKE lower(%(pattern)s))
         """,
-        {"q": q, "pattern": _like(q)},
+        {"q": q, "pattern": like_pattern(q)},
     ).fetchone()["n"]
 
 
@@ -451,7 +448,7 @@ def list_deleted_categories(conn, *, q, limit, offset):
          LIMIT %(limit)s
         OFFSET %(offset)s
         """,
-        {"q": q, "pattern": _like(q), "limit": limit, "offset": offset},
+        {"q": q, "pattern": like_pattern(q), "limit": limit, "offset": offset},
     ).fetchall()
 
 

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from ..db import like_pattern
+
 # Sort keys staff may ask for -> ORDER BY. Never built from user text.
 SORTS = {
     "created": sql.SQL("p.created_at ASC, p.id ASC"),
@@ -39,11 +41,6 @@ class ProductFilters:
     sort: str = DEFAULT_SORT
     ids: list[str] = field(default_factory=list)
 
-
-def like_pattern(term: str) -> str:
-    """A LIKE pattern that matches `term` literally, anywhere."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _where(filters: ProductFilters) -> tuple[sql.Composable, dict]:

@@ -8,17 +8,13 @@ Every statement here aliases the area's table as `t`.
 from psycopg import sql
 from psycopg.types.json import Json, Jsonb
 
+from ..db import like_pattern
 from . import metadata_text
 
 OPTIONS_LIMIT = 20
 # Sort keys of a list page; "name" is spelled as the area's name column in URLs.
 SORT_KEYS = ("name", "products", "updated")
 
-
-def like_pattern(q: str) -> str:
-    """A LIKE pattern matching q anywhere, with q's own % and _ taken literally."""
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def metadata_param(kind, value):

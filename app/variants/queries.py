@@ -11,7 +11,7 @@ staff made the option, and the Trash and history rely on it meaning that.
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from ..products.queries import like_pattern
+from ..db import like_pattern
 from .grid import CODE_FIELDS, FIELD_NAMES
 
 # Most options, most values per option, most variants per product.

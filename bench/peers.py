@@ -115,6 +115,7 @@ def main():
         for path in [workdir, *workdir.rglob("*")]:
             path.chmod(path.stat().st_mode | 0o200)
         sh("./setup.sh", workdir)
+    (workdir / "results").mkdir(exist_ok=True)
     env = {"DURATION": str(args.duration), "CONNS": str(args.connections), "KEEP_PG": "1"}
     sh("./run.sh", workdir, env)
 

@@ -636,7 +636,7 @@ def test_the_parent_select_offers_the_tree_without_the_category_and_its_branch(c
 @pytest.mark.parametrize(("metadata", "message"), [
     ("[1, 2]", "Metadata must be a JSON object"),
     ("{season: summer}", "This is not valid JSON"),
-    (json.dumps({"notes": "x" * 11000}), "Metadata is 11,013 bytes (10.8 KB); the limit is 10 KB"),
+    (json.dumps({"notes": "x" * 11000}), "Metadata is 10.8 KB (11,013 bytes); the limit is 10 KB"),
 ])
 def test_metadata_must_be_a_json_object_of_at_most_10_kb(client, conn, metadata, message):
     women = add_category(conn, "Women")

@@ -227,6 +227,9 @@ def test_an_empty_handle_gets_a_free_one_from_the_title(client, conn):
     ({"metadata_mode": "json", "metadata_json": json.dumps({"k": "x" * 11000})},
      "the limit is 10 KB"),
     ({"metadata_rows-0-key": "", "metadata_rows-0-value": "lonely"}, "has no key"),
+    ({"metadata_mode": "json", "metadata_json": '{"x": NaN}'}, "NaN is not a JSON number"),
+    ({"metadata_mode": "json", "metadata_json": '{"x": "a\\u0000b"}'},
+     "cannot contain the character"),
 ])
 def test_bad_input_is_refused_next_to_the_field_and_changes_nothing(client, conn, overrides,
                                                                     message):

@@ -1,4 +1,3 @@
-import json
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
@@ -6,8 +5,8 @@ from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, String
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..web.handles import HANDLE_RULE, MAX_LENGTH, is_valid_handle
+from ..web.metadata import parse_metadata
 
-METADATA_LIMIT = 10 * 1024  # bytes, as the CHECK of migration 0003 measures them
 URL_LIMIT = 2048
 REFUSED_SCHEMES = {"javascript", "data", "file", "vbscript", "blob", "about"}
 
@@ -47,29 +46,13 @@ def image_url(form, field):
             raise ValidationError(problem)
 
 
-def metadata_size(value) -> int:
-    """Bytes of the JSON text, spaced as PostgreSQL prints jsonb."""
-    return len(json.dumps(value, ensure_ascii=False).encode())
-
-
 def json_object(form, field):
-    """A JSON object (or nothing) of at most METADATA_LIMIT bytes; sets field.parsed."""
+    """A JSON object (or nothing) PostgreSQL will store; sets field.parsed."""
     field.parsed = None
-    text = (field.data or "").strip()
-    if not text:
-        return
     try:
-        value = json.loads(text)
+        field.parsed = parse_metadata(field.data)
     except ValueError as error:
-        raise ValidationError(f"This is not valid JSON ({error.msg} at line {error.lineno}, "
-                              f"column {error.colno}).") from None
-    if not isinstance(value, dict):
-        raise ValidationError('Metadata must be a JSON object, like {"season": "summer"}.')
-    size = metadata_size(value)
-    if size > METADATA_LIMIT:
-        raise ValidationError(f"Metadata is {size:,} bytes ({size / 1024:.1f} KB); "
-                              f"the limit is 10 KB ({METADATA_LIMIT:,} bytes).")
-    field.parsed = value
+        raise ValidationError(str(error)) from None
 
 
 def handle_rule(form, field):

@@ -16,10 +16,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..web.handles import HANDLE_RULE, is_valid_handle, make_handle
+from ..web.metadata import check_metadata, parse_metadata
 from .queries import DEFAULT_SORT, SORTS, ProductFilters
 from .workflow import STATUSES
 
-METADATA_LIMIT = 10 * 1024
 MAX_TAGS = 50
 SORT_LABELS = {
     "-created": "Newest first", "created": "Oldest first",
@@ -178,16 +178,7 @@ class ProductForm(FlaskForm):
     def metadata_value(self):
         """The metadata as a dict (None when empty); raises ValueError with a message."""
         if self.metadata_mode.data == "json":
-            text = (self.metadata_json.data or "").strip()
-            if not text:
-                return None
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"This is not valid JSON: {error.msg} at line {error.lineno}, "
-                                 f"column {error.colno}.") from error
-            if not isinstance(value, dict):
-                raise ValueError("Metadata must be a JSON object, like {\"fit\": \"slim\"}.")
+            return parse_metadata(self.metadata_json.data)
         else:
             value = {}
             for row in self.metadata_rows.entries:
@@ -199,11 +190,9 @@ class ProductForm(FlaskForm):
                 if key in value:
                     raise ValueError(f"The key “{key}” appears twice.")
                 value[key] = text
-            value = value or None
-        size = len(json.dumps(value, ensure_ascii=False).encode()) if value else 0
-        if size > METADATA_LIMIT:
-            raise ValueError(f"Metadata is {size / 1024:.1f} KB; the limit is 10 KB.")
-        return value
+        if value:
+            check_metadata(value)
+        return value or None
 
     def values(self, metadata) -> dict:
         """The products columns this form sets."""

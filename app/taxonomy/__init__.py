@@ -11,15 +11,7 @@ How products point at them is the one real difference:
 - a tag is a row of the junction table `products_tags`.
 """
 
-import json
 from dataclasses import dataclass
-
-
-def metadata_text(value) -> str:
-    """Metadata as it is stored and measured against the 10KB limit: one line, with
-    non-ASCII kept as is (a json column stores the text verbatim, and \\u escapes
-    would count six bytes per character)."""
-    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from . import metadata_text
+from ..web.metadata import METADATA_EXAMPLE, parse_metadata
 
-METADATA_LIMIT = 10 * 1024  # bytes; migrations/0003 checks the same in the database
 NAME_MAX = 200
-METADATA_EXAMPLE = '{"season": "summer"}'
 
 
 def squeeze(value):
@@ -30,20 +28,6 @@ def name_field(label, required_message):
         validators=[DataRequired(message=required_message), Length(max=NAME_MAX), printable],
         filters=[squeeze],
     )
-
-
-def _reject_constant(name):
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 class MetadataField(TextAreaField):
@@ -66,25 +50,7 @@ class MetadataField(TextAreaField):
             return  # not sent (a one-field form): keep what it was
         self.typed = valuelist[0]
         self.data = None
-        text = self.typed.strip()
-        if not text:
-            return
-        try:
-            value = json.loads(text, parse_constant=_reject_constant)
-        except ValueError as error:
-            where = (f" (line {error.lineno}, column {error.colno})"
-                     if isinstance(error, json.JSONDecodeError) else "")
-            message = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
-            raise ValueError(f"This is not valid JSON: {message}{where}.") from None
-        if not isinstance(value, dict):
-            raise ValueError(f"Metadata must be a JSON object in braces, like {METADATA_EXAMPLE}.")
-        if _has_nul(value):
-            raise ValueError("Metadata cannot contain the character \\u0000.")
-        size = len(metadata_text(value).encode())
-        if size > METADATA_LIMIT:
-            raise ValueError(f"Metadata is {size / 1024:.1f} KB ({size:,} bytes); "
-                             f"the limit is 10 KB ({METADATA_LIMIT:,} bytes).")
-        self.data = value
+        self.data = parse_metadata(self.typed)
 
     def _value(self):
         if self.typed is not None:

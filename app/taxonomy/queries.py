@@ -9,7 +9,7 @@ from psycopg import sql
 from psycopg.types.json import Json, Jsonb
 
 from ..db import like_pattern
-from . import metadata_text
+from ..web.metadata import metadata_text
 
 OPTIONS_LIMIT = 20
 # Sort keys of a list page; "name" is spelled as the area's name column in URLs.

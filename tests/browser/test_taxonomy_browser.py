@@ -85,6 +85,8 @@ def test_renaming_a_tag_in_its_row_refuses_a_duplicate_in_place(page, conn):
     assert conn.execute("SELECT value FROM p_tags WHERE id = %s",
                         (tshirt,)).fetchone()["value"] == "tshirt"
 
+    # The re-rendered row is wired up once its field has focus again.
+    expect(field).to_be_focused()
     field.press("Escape")
     expect(page.get_by_role("link", name="Rename tshirt")).to_be_focused()
 

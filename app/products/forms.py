@@ -281,9 +281,3 @@ class BulkForm(FlaskForm):
     tag_id = SelectField("Tag", choices=[], validate_choice=False)
     category_id = SelectField("Category", choices=[], validate_choice=False)
     query = HiddenField()
-
-    def set_choices(self, choices) -> None:
-        self.collection_id.choices = options(("", "No collection")) + _pairs(choices["collections"])
-        self.type_id.choices = options(("", "No type")) + _pairs(choices["types"])
-        self.tag_id.choices = _pairs(choices["tags"])
-        self.category_id.choices = _pairs(choices["categories"])

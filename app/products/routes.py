@@ -66,9 +66,6 @@ def list_context(conn, args, *, full_page: bool):
                 form.tag_id.choices += options((filters.tag_id, labels["tag"]))
             if labels["category"]:
                 form.category_id.choices += options((filters.category_id, labels["category"]))
-        bulk = BulkForm(formdata=None, query=context["query"])
-        bulk.set_choices(choices)
-        context["bulk"] = bulk
     return context
 
 
@@ -84,8 +81,9 @@ def index():
 
 @bp.get("/choices/<kind>")
 def choices(kind):
-    """<option>s for a select that loads lazily (tags and categories run to thousands)."""
-    if kind not in ("tags", "categories"):
+    """<option>s for a select that loads lazily: tags and categories run to thousands,
+    and the bulk bar's selects need not weigh down every list page."""
+    if kind not in ("tags", "categories", "collections", "types"):
         abort(404)
     data = queries.get_choices(get_conn(), tags=kind == "tags", categories=kind == "categories")
     response = make_response(render_template(

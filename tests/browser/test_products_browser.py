@@ -173,3 +173,23 @@ def test_collection_and_type_are_searchable_selects(page, conn):
         "select => select.options[select.selectedIndex].text")
     assert chosen == "Café Classics"
     expect(page.get_by_text("1 matching")).to_be_attached()
+
+
+def test_bulk_set_collection_after_a_search_swap(page, conn):
+    summer = make_collection(conn, "Summer")
+    make_product(conn, "Linen Shirt")
+    make_product(conn, "Wool Beanie")
+    page.goto("/products/")
+    page.get_by_label("Search products").fill("linen")
+    expect(result_titles(page)).to_have_text(["Linen Shirt"])
+    page.get_by_label("Select all on this page").check()
+    page.get_by_label("Action", exact=True).select_option("collection")
+    bulk_collection = page.get_by_label("Collection", exact=True)
+    bulk_collection.focus()
+    expect(bulk_collection.locator("option", has_text="Summer")).to_have_count(1)
+    bulk_collection.select_option(label="Summer")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#toasts .toast-message")).to_contain_text("Collection set on 1 of 1")
+    rows = {r["title"]: r["collection_id"]
+            for r in conn.execute("SELECT title, collection_id FROM products")}
+    assert rows == {"Linen Shirt": summer, "Wool Beanie": None}

@@ -424,29 +424,39 @@ def move_option(product_id, option_id):
 def delete_option(product_id, option_id):
     """Delete an option; refused while live variants use it, unless confirmed: then
     those variants go to the Trash with it, in the same transaction."""
+    return delete_with_variants(
+        product_id, noun="Option", name_key="title",
+        load=lambda conn: queries.get_option(conn, product_id=product_id, option_id=option_id),
+        soft_delete=lambda conn, with_variants: queries.soft_delete_option(
+            conn, option_id=option_id, with_variants=with_variants),
+        notice=lambda option: in_use_notice(
+            product_id, option["title"], option["used"], option_id=option_id,
+            key=f"option-{option_id}",
+            confirm_url=url_for("variants.delete_option", product_id=product_id,
+                                option_id=option_id)))
+
+
+def delete_with_variants(product_id, *, noun, name_key, load, soft_delete, notice):
+    """Soft-delete an option or a value. While live variants use it, answer with a
+    notice (count, link, confirm button) unless the form confirmed; then those
+    variants go to the Trash with it, in the same transaction."""
     confirmed = request.form.get("confirm") == "variants"
     with transaction() as conn:
         if queries.lock_product(conn, product_id=product_id) is None:
             abort(404)
-        option = queries.get_option(conn, product_id=product_id, option_id=option_id)
-        if option is None:
+        row = load(conn)
+        if row is None:
             abort(404)
-        if option["used"] and not confirmed:
-            notice = in_use_notice(product_id, option["title"], option["used"],
-                                   option_id=option_id, key=f"option-{option_id}",
-                                   confirm_url=url_for("variants.delete_option",
-                                                       product_id=product_id,
-                                                       option_id=option_id))
-            return options_response(product_id, editor=EditorState(notice=notice),
+        if row["used"] and not confirmed:
+            return options_response(product_id, editor=EditorState(notice=notice(row)),
                                     status=422)
-        deleted = queries.soft_delete_option(conn, option_id=option_id,
-                                             with_variants=bool(option["used"]))
+        deleted = soft_delete(conn, with_variants=bool(row["used"]))
         if deleted:
             queries.update_dense_ranks(conn, product_id=product_id)
     also = f" with {plural(deleted, 'variant')}" if deleted else ""
     return options_response(
         product_id, changed=True,
-        message=f"Option “{option['title']}” moved to Trash{also}. Restore it from the Trash.")
+        message=f"{noun} “{row[name_key]}” moved to Trash{also}. Restore it from the Trash.")
 
 
 def in_use_notice(product_id, name, count, *, key, confirm_url, option_id=None,
@@ -528,32 +538,20 @@ def rename_value(product_id, option_id, value_id):
 
 @bp.post("/<product_id>/options/<option_id>/values/<value_id>/delete")
 def delete_value(product_id, option_id, value_id):
-    confirmed = request.form.get("confirm") == "variants"
-    with transaction() as conn:
-        if queries.lock_product(conn, product_id=product_id) is None:
-            abort(404)
+    def load(conn):
         if queries.get_option(conn, product_id=product_id, option_id=option_id) is None:
-            abort(404)
-        value = queries.get_option_value(conn, option_id=option_id, value_id=value_id)
-        if value is None:
-            abort(404)
-        if value["used"] and not confirmed:
-            notice = in_use_notice(product_id, value["value"], value["used"],
-                                   value_id=value_id, key=f"value-{value_id}",
-                                   confirm_url=url_for("variants.delete_value",
-                                                       product_id=product_id,
-                                                       option_id=option_id,
-                                                       value_id=value_id))
-            return options_response(product_id, editor=EditorState(notice=notice),
-                                    status=422)
-        deleted = queries.soft_delete_option_value(conn, value_id=value_id,
-                                                   with_variants=bool(value["used"]))
-        if deleted:
-            queries.update_dense_ranks(conn, product_id=product_id)
-    also = f" with {plural(deleted, 'variant')}" if deleted else ""
-    return options_response(
-        product_id, changed=True,
-        message=f"Value “{value['value']}” moved to Trash{also}. Restore it from the Trash.")
+            return None
+        return queries.get_option_value(conn, option_id=option_id, value_id=value_id)
+
+    return delete_with_variants(
+        product_id, noun="Value", name_key="value", load=load,
+        soft_delete=lambda conn, with_variants: queries.soft_delete_option_value(
+            conn, value_id=value_id, with_variants=with_variants),
+        notice=lambda value: in_use_notice(
+            product_id, value["value"], value["used"], value_id=value_id,
+            key=f"value-{value_id}",
+            confirm_url=url_for("variants.delete_value", product_id=product_id,
+                                option_id=option_id, value_id=value_id)))
 
 
 # --- Generating ---------------------------------------------------------------

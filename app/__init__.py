@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .auth.routes import bp as auth_bp
     from .categories.routes import bp as categories_bp
     from .collections.routes import bp as collections_bp
+    from .history import routes as history
     from .home.routes import bp as home_bp
     from .products.routes import bp as products_bp
     from .tags.routes import bp as tags_bp
@@ -47,6 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .web.media import bp as media_bp
 
     for blueprint in (home_bp, auth_bp, users_bp, products_bp, categories_bp, collections_bp,
-                      tags_bp, types_bp, trash_bp, media_bp, variants_bp):
+                      tags_bp, types_bp, trash_bp, media_bp, variants_bp, history.bp):
         app.register_blueprint(blueprint)
+    history.init_app(app)
     return app

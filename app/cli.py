@@ -97,6 +97,7 @@ def serve_command(host, port, workers, demo):
         with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
             load_demo_data(conn, products=500, media_root=Config().MEDIA_ROOT)
     _print_setup_link(url, host, port)
+    _prune_history(url, Config().HISTORY_DAYS)
     # Workers are forked by gunicorn and build their own app (and pool) from this.
     os.environ["DATABASE_URL"] = url
     click.echo(f"Catalog is running at http://{host}:{port}/  (Ctrl+C stops it)")
@@ -119,6 +120,27 @@ def _print_setup_link(url: str, host: str, port: int) -> None:
         click.echo(f"  http://{host}:{port}/setup?token={token}")
         click.echo("(or run: .venv/bin/catalog create-user EMAIL --role admin)")
         click.echo("")
+
+
+@main.command("prune-history")
+@click.option("--days", type=click.IntRange(1), default=lambda: Config().HISTORY_DAYS,
+              help="Keep this many days of History (default: $HISTORY_DAYS or 365).")
+def prune_history(days):
+    """Forget History records older than --days (also done at every `serve`)."""
+    _prune_history(migrated_url(), days)
+
+
+def _prune_history(url: str, days: int) -> None:
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from .history.queries import delete_change_sets_before
+
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        pruned = delete_change_sets_before(conn, days=days)
+    if pruned:
+        click.echo(f"History: pruned {pruned:,} change-set{'s' if pruned != 1 else ''} "
+                   f"older than {days} days.")
 
 
 @main.command("create-user")

@@ -50,6 +50,10 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None
         self.MAX_CONTENT_LENGTH = 20 * 1024 * 1024
         # Adds X-SQL-Count to responses: the statements a request ran (tests, benchmarks).
+        # History: records older than this many days are pruned (`catalog prune-history`,
+        # and at every `catalog serve`); a bulk action offers Undo on the list this long.
+        self.HISTORY_DAYS = int(os.environ.get("HISTORY_DAYS", "365"))
+        self.UNDO_HOURS = int(os.environ.get("UNDO_HOURS", "12"))
         self.SQL_COUNT_HEADER = os.environ.get("SQL_COUNT_HEADER", "") == "1"
 
     def as_dict(self) -> dict:

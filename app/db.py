@@ -11,6 +11,8 @@ from flask import current_app, g, has_request_context
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from app.ids import new_id
+
 
 class CountingCursor(psycopg.Cursor):
     """Counts statements per request, so tests can prove a page's queries are fixed."""
@@ -61,12 +63,51 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def new_change_set_id() -> str:
+    """A change-set id: every write of one request or one job shares it in History."""
+    return new_id("change_set")
+
+
+def request_change_set_id() -> str:
+    """The current request's change-set id, made on first use."""
+    if "change_set_id" not in g:
+        g.change_set_id = new_change_set_id()
+    return g.change_set_id
+
+
 @contextmanager
-def transaction():
-    """`with transaction() as conn:`: one transaction, committed on success."""
-    conn = get_conn()
+def transaction(conn=None, *, user_id=None, change_set_id=None, label=None):
+    """`with transaction() as conn:`: one transaction, committed on success.
+
+    The transaction first tells the History recorder (migration 0012) who is
+    writing and which change-set the writes belong to, as transaction-local
+    settings its triggers read. Inside a request they default to the
+    signed-in user and the request's change-set; a job passes them itself.
+    `label` names the change-set ("Bulk: status → Active, 1,000 products").
+    """
+    if conn is None:
+        conn = get_conn()
+    if has_request_context():
+        user = g.get("user")
+        if user_id is None and user is not None:
+            user_id = user["id"]
+        if change_set_id is None:
+            change_set_id = request_change_set_id()
+        if label is None:
+            label = g.get("change_label")
     with conn.transaction():
+        conn.execute(
+            "SELECT set_config('catalog.user_id', %s, true),"
+            " set_config('catalog.change_set_id', %s, true),"
+            " set_config('catalog.change_label', %s, true)",
+            (user_id or "", change_set_id or new_change_set_id(), label or ""),
+        )
         yield conn
+
+
+def set_change_label(label: str) -> None:
+    """Name this request's change-set in History (call before the write)."""
+    g.change_label = label
 
 
 def init_app(app) -> None:

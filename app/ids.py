@@ -13,6 +13,8 @@ PREFIXES = {
     "type": "ptyp",
     "image": "img",
     "user": "user",
+    "change_set": "cs",
+    "import": "imp",
 }
 
 

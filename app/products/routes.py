@@ -15,7 +15,9 @@ from flask import (
 from werkzeug.datastructures import MultiDict
 
 from ..auth.security import safe_next
-from ..db import get_conn, transaction
+from ..db import get_conn, request_change_set_id, transaction
+from ..history import queries as history_queries
+from ..history.routes import offer_undo
 from ..ids import new_id
 from ..trash.registry import RestoreConflict, TrashKind, register
 from ..web import render_page
@@ -109,6 +111,11 @@ def bulk():
             message, level = "Select at least one product first.", "warning"
         else:
             message, level = apply_bulk(conn, form, ids)
+            # The whole action is one change-set in History, named by what it did.
+            changed = history_queries.label_change_set(
+                conn, change_set_id=request_change_set_id(), label=f"Bulk: {message}")
+    if ids and changed:
+        offer_undo(message)
     if request.headers.get("HX-Request"):
         context = list_context(get_conn(), args, full_page=False)
         response = make_response(render_template("products/_results.html", **context))

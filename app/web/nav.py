@@ -12,6 +12,7 @@ AREAS = [
     ("Collections", "collections.index", "viewer"),
     ("Tags", "tags.index", "viewer"),
     ("Types", "types.index", "viewer"),
+    ("Activity", "history.activity", "viewer"),
     ("Trash", "trash.index", "viewer"),
     ("Users", "users.index", "admin"),
 ]

@@ -1,0 +1,1 @@
+"""History: every change to the catalog, who made it, and putting it back."""

@@ -117,10 +117,13 @@ def revert_set(change_set_id):
     return redirect(next_url())
 
 
-@bp.post("/history/changes/<int:change_id>/revert")
+@bp.post("/history/changes/<change_id>/revert")
 def revert_change(change_id):
+    # A plain segment, not <int:>: the sign-in and role checks answer before any 404.
+    if not change_id.isdigit():
+        abort(404)
     conn = get_conn()
-    change = queries.get_change(conn, change_id=change_id)
+    change = queries.get_change(conn, change_id=int(change_id))
     if change is None:
         abort(404)
     text = describe.describe(change, {})

@@ -42,7 +42,12 @@ def list_product_changes(conn, *, product_id, limit, offset):
         f"""
         SELECT {CHANGE_COLUMNS},
                s.user_id, s.label AS set_label, s.reverts_id,
-               u.name AS user_name, u.email AS user_email
+               u.name AS user_name, u.email AS user_email,
+               -- Counted up to 1,001 only: an import's set can hold 100,000 changes.
+               (SELECT count(*)
+                  FROM (SELECT 1 FROM changes AS x
+                         WHERE x.change_set_id = c.change_set_id LIMIT 1001) AS capped)
+                   AS set_size
           FROM changes AS c
           JOIN change_sets AS s ON s.id = c.change_set_id
           LEFT JOIN staff_users AS u ON u.id = s.user_id

@@ -115,7 +115,7 @@ def test_a_bulk_change_is_recorded_in_one_set_at_a_bounded_statement_cost(
              ON c.change_set_id = s.id WHERE s.user_id = %s GROUP BY s.id ORDER BY s.created_at""",
         (client.user["id"],)).fetchall()
     assert [s["n"] for s in sets] == [10, 300]
-    assert sets[1]["label"] == "Bulk: 300 products now proposed."
+    assert sets[1]["label"] == "Bulk: status → proposed, 300 products"
 
 
 def test_the_demo_loader_records_nothing(app, conn, tmp_path):

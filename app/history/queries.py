@@ -291,18 +291,6 @@ def insert_links(conn, *, table, columns, rows):
     ).rowcount
 
 
-def label_change_set(conn, *, change_set_id, label) -> bool:
-    """Name a change-set after its writes (False when nothing was written)."""
-    return conn.execute(
-        """
-        UPDATE change_sets
-           SET label = %(label)s
-         WHERE id = %(id)s
-        """,
-        {"id": change_set_id, "label": label},
-    ).rowcount > 0
-
-
 def mark_revert(conn, *, change_set_id, reverts_id):
     conn.execute(
         """

@@ -15,8 +15,7 @@ from flask import (
 from werkzeug.datastructures import MultiDict
 
 from ..auth.security import safe_next
-from ..db import get_conn, request_change_set_id, transaction
-from ..history import queries as history_queries
+from ..db import get_conn, transaction
 from ..history.routes import offer_undo
 from ..ids import new_id
 from ..trash.registry import RestoreConflict, TrashKind, register
@@ -102,20 +101,19 @@ def bulk():
     args = MultiDict(_parse_query(form.query.data or ""))
     if not form.validate():
         abort(400)
-    with transaction() as conn:
-        if form.all_matching.data:
-            ids = queries.list_matching_ids(conn, filters=ProductFilterForm(args).filters())
-        else:
-            ids = [i for i in form.ids.data if i]
-        if not ids:
-            message, level = "Select at least one product first.", "warning"
-        else:
-            message, level = apply_bulk(conn, form, ids)
-            # The whole action is one change-set in History, named by what it did.
-            changed = history_queries.label_change_set(
-                conn, change_set_id=request_change_set_id(), label=f"Bulk: {message}")
-    if ids and changed:
-        offer_undo(message)
+    conn = get_conn()
+    if form.all_matching.data:
+        ids = queries.list_matching_ids(conn, filters=ProductFilterForm(args).filters())
+    else:
+        ids = [i for i in form.ids.data if i]
+    if not ids:
+        message, level = "Select at least one product first.", "warning"
+    else:
+        # The whole action is one change-set in History, named for what it does.
+        with transaction(label=bulk_label(form, len(ids))) as conn:
+            message, level, changed = apply_bulk(conn, form, ids)
+        if changed:
+            offer_undo(message)
     if request.headers.get("HX-Request"):
         context = list_context(get_conn(), args, full_page=False)
         response = make_response(render_template("products/_results.html", **context))
@@ -132,14 +130,15 @@ def _parse_query(query: str):
     return parse_qsl(query, keep_blank_values=False)
 
 
-def apply_bulk(conn, form: BulkForm, ids: list[str]) -> tuple[str, str]:
+def apply_bulk(conn, form: BulkForm, ids: list[str]) -> tuple[str, str, int]:
+    """What was done, its toast level, and how many products changed."""
     action = form.action.data
     n = len(ids)
     noun = "product" if n == 1 else "products"
     if action == "status":
         target = form.status.data
         if target not in workflow.STATUSES:
-            return "Choose a status.", "warning"
+            return "Choose a status.", "warning", 0
         rows = queries.list_statuses(conn, ids=ids)
         movable = [r["id"] for r in rows if workflow.can_move(r["status"], target)]
         already = [r for r in rows if r["status"] == target]
@@ -154,37 +153,48 @@ def apply_bulk(conn, form: BulkForm, ids: list[str]) -> tuple[str, str]:
             more = f" and {len(refused) - 10} more" if len(refused) > 10 else ""
             parts.append(f"{len(refused)} could not move to {target}: {names}{more}. "
                          + _allowed_hint(target))
-        return " ".join(parts), "warning" if refused else "success"
+        return " ".join(parts), "warning" if refused else "success", changed
     if action in ("collection", "type"):
         column = f"{action}_id"
         value = getattr(form, column).data or None
         if value and not queries.get_live_ids(conn, table=f"p_{action}s", ids=[value]):
-            return f"That {action} no longer exists.", "error"
+            return f"That {action} no longer exists.", "error", 0
         changed = queries.update_reference(conn, ids=ids, column=column, value=value)
         what = "cleared" if value is None else "set"
-        return f"{action.capitalize()} {what} on {changed} of {n} {noun}.", "success"
+        return f"{action.capitalize()} {what} on {changed} of {n} {noun}.", "success", changed
     if action in ("add_tag", "remove_tag"):
         tag_id = form.tag_id.data
         if not tag_id or not queries.get_live_ids(conn, table="p_tags", ids=[tag_id]):
-            return "Choose a tag.", "warning"
+            return "Choose a tag.", "warning", 0
         if action == "add_tag":
             changed = queries.add_links(conn, ids=ids, table="products_tags", target_id=tag_id)
-            return f"Tag added to {changed} of {n} {noun}.", "success"
+            return f"Tag added to {changed} of {n} {noun}.", "success", changed
         changed = queries.remove_tag(conn, ids=ids, tag_id=tag_id)
-        return f"Tag removed from {changed} of {n} {noun}.", "success"
+        return f"Tag removed from {changed} of {n} {noun}.", "success", changed
     if action == "add_category":
         category_id = form.category_id.data
         if not category_id or not queries.get_live_ids(conn, table="p_categories",
                                                        ids=[category_id]):
-            return "Choose a category.", "warning"
+            return "Choose a category.", "warning", 0
         changed = queries.add_links(conn, ids=ids, table="p_categories_products",
                                     target_id=category_id)
-        return f"{changed} of {n} {noun} added to the category.", "success"
+        return f"{changed} of {n} {noun} added to the category.", "success", changed
     if action == "trash":
         deleted = queries.soft_delete_products(conn, ids=ids)
         return (f"{len(deleted)} {'product' if len(deleted) == 1 else 'products'} moved to "
-                "Trash. Restore them from the Trash.", "success")
-    return "Choose an action.", "warning"
+                "Trash. Restore them from the Trash.", "success", len(deleted))
+    return "Choose an action.", "warning", 0
+
+
+BULK_LABELS = {"status": "status → {status}", "collection": "set collection", "type": "set type",
+               "add_tag": "add tag", "remove_tag": "remove tag",
+               "add_category": "add to category", "trash": "move to Trash"}
+
+
+def bulk_label(form: BulkForm, n: int) -> str:
+    """The History name of a bulk action: "Bulk: status → published, 1,000 products"."""
+    what = BULK_LABELS.get(form.action.data, form.action.data or "")
+    return f"Bulk: {what.format(status=form.status.data)}, {n:,} product{'s' if n != 1 else ''}"
 
 
 def _allowed_hint(target: str) -> str:

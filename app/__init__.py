@@ -6,7 +6,7 @@ from flask_wtf import CSRFProtect
 from . import db
 from .auth import security
 from .config import ROOT, Config
-from .web import errors, nav
+from .web import compression, errors, nav
 from .web.render import htmx
 
 csrf = CSRFProtect()
@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
         app.config["DATABASE_URL"] = embedded_url()
 
+    compression.init_app(app)  # first: its after_request then runs last
     db.init_app(app)
     htmx.init_app(app)
     # Before CSRF: an anonymous write is sent to the login page, a viewer's gets 403.
@@ -39,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .collections.routes import bp as collections_bp
     from .history import routes as history
     from .home.routes import bp as home_bp
+    from .images.routes import bp as images_bp
     from .products.routes import bp as products_bp
     from .tags.routes import bp as tags_bp
     from .trash.routes import bp as trash_bp
@@ -48,7 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .web.media import bp as media_bp
 
     for blueprint in (home_bp, auth_bp, users_bp, products_bp, categories_bp, collections_bp,
-                      tags_bp, types_bp, trash_bp, media_bp, variants_bp, history.bp):
+                      tags_bp, types_bp, trash_bp, media_bp, variants_bp, images_bp, history.bp):
         app.register_blueprint(blueprint)
     history.init_app(app)
     return app

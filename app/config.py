@@ -38,6 +38,8 @@ class Config:
         self.DATABASE_URL = os.environ.get("DATABASE_URL") or None
         self.SECRET_KEY = secret_key()
         self.MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or str(state_dir() / "media")
+        # Where uploads are served from, when not this app's own /media/ (a CDN, say).
+        self.MEDIA_URL = os.environ.get("MEDIA_URL") or None
         self.DB_POOL_MIN = int(os.environ.get("DB_POOL_MIN", "1"))
         self.DB_POOL_MAX = int(os.environ.get("DB_POOL_MAX", "10"))
         self.SESSION_COOKIE_HTTPONLY = True

@@ -13,7 +13,10 @@ the same statement counting (PostgreSQL's statement log). This script:
 3. loads Catalog's own demo data into a `catalog_bench` database on the SAME
    PostgreSQL server, serves Catalog with gunicorn (2 workers), and measures it
    with the same harness and scenarios;
-4. writes bench/PEERS.md: the harness's table plus Catalog's ratio to the
+4. times Catalog's write scenarios (S8–S10) on that same server; the peers
+   have no equivalent (no drag to rank, no variant generation, no bulk status
+   change: their only bulk action is delete), so these are Catalog-only rows;
+5. writes bench/PEERS.md: the harness's table plus Catalog's ratio to the
    better peer per scenario.
 
 Only loopback addresses are involved.
@@ -88,7 +91,7 @@ def ratios(workdir: Path) -> list[str]:
     for scenario, ours in loads["catalog"].items():
         peers = [loads[p][scenario] for p in ("django", "flask") if scenario in loads[p]]
         if not peers:
-            rows.append(f"| {scenario} | {ours.get('rps', 0):.1f} | – | – | "
+            rows.append(f"| {scenario} | {ours.get('rps', 0):.1f} | no equivalent | – | "
                         f"{ours.get('p99_ms') or 0:.1f} | – |")
             continue
         best = max(peers, key=lambda load: load.get("rps") or 0)
@@ -96,6 +99,17 @@ def ratios(workdir: Path) -> list[str]:
         rows.append(f"| {scenario} | {ours.get('rps', 0):.1f} | {best.get('rps', 0):.1f} | "
                     f"{ratio:.1f}× | {ours.get('p99_ms') or 0:.1f} | "
                     f"{best.get('p99_ms') or 0:.1f} |")
+    return rows
+
+
+def write_rows(results) -> list[str]:
+    """Catalog's write scenarios: single timings against their targets."""
+    rows = ["| scenario | Catalog single ms | target | statements | peers |",
+            "|---|---:|---|---:|---|"]
+    for r in results:
+        target = bench.TARGETS.get(r["scenario"].split()[0], "")
+        rows.append(f"| {r['scenario']} | {r['single_ms']} | {target} | {r['statements']} | "
+                    "no equivalent |")
     return rows
 
 
@@ -126,11 +140,16 @@ def main():
                                              fresh=False)
     print(f"Catalog data: {facts}", flush=True)
     target = catalog_target(workdir, url)
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        write_plan = bench.writes(conn)
     server = bench.start_server(url, PORT, 2)
     try:
         python = os.environ.get("PEERS_VENV", "/tmp/peers-venv") + "/bin/python"
         sh(f"{python} bench.py run {target} --duration {args.duration} "
            f"--connections {args.connections} --out results/catalog.json", workdir)
+        client = bench.Client(PORT)
+        client.sign_in()
+        writes = [bench.measure_write(client, url, write) for write in write_plan]
     finally:
         bench.stop_server(server)
         sh(f"{python} pg.py stop || true", workdir)
@@ -151,6 +170,15 @@ def main():
         "## Ratio to the better peer",
         "",
         *ratios(workdir),
+        "",
+        "## Writes (Catalog only)",
+        "",
+        "Single timings, the median of each scenario's posts, sent as the page's htmx "
+        "sends them; every scenario puts the data back afterwards. The peers have no "
+        "equivalent: neither offers drag to rank, generating variants or a bulk status "
+        "change (their only bulk action is delete).",
+        "",
+        *write_rows(writes),
         "",
         "## The harness's table",
         "",

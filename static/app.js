@@ -275,6 +275,14 @@
     Array.prototype.forEach.call(forms, function (form) {
       initial.set(form, snapshot(form));
       form.addEventListener("submit", function () { submitting = true; });
+      /* Another script set fields to what the server now holds (images.js after
+         "Set as thumbnail"): a form without unsaved changes stays without. */
+      form.addEventListener("unsaved-guard:apply", function (event) {
+        var clean = snapshot(form) === initial.get(form);
+        event.detail.apply();
+        event.detail.applied = true;
+        if (clean) initial.set(form, snapshot(form));
+      });
     });
     function dirtyForm() {
       var found = null;

@@ -3,7 +3,8 @@
  * `defer` after htmx and SortableJS; no inline code (the CSP forbids it).
  *
  * The grid is a spreadsheet of inputs, one small form per row (inputs join it
- * through form="row-<id>"). A cell is either selected (arrows move, typing
+ * through its form="vr-<n>"; the form has no hx-* attributes, saveRow posts it
+ * with htmx.ajax). A cell is either selected (arrows move, typing
  * replaces its content) or being edited (arrows move the caret):
  *   arrows          move between cells (←/→ move the caret while editing)
  *   Tab / Shift+Tab next / previous cell, on to the next row
@@ -47,7 +48,13 @@
   function isDirty(input) { return valueOf(input) !== savedOf(input); }
   function cellsOf(row) { return Array.prototype.slice.call(row.querySelectorAll("td.cell input")); }
   function rowsOf(table) { return Array.prototype.slice.call(table.querySelectorAll("tbody tr.grid-row")); }
-  function rowForm(row) { return document.getElementById("row-" + row.getAttribute("data-id")); }
+  function rowForm(row) { return row.querySelector("form.row-form"); }
+  /* The row a row form belongs to as the page shows it now (the grid may have been
+     swapped while the form's save was on its way). */
+  function rowOfForm(form) {
+    var row = rowOf(form);
+    return row ? document.getElementById(row.id) : null;
+  }
   function rowDirty(row) {
     return cellsOf(row).some(function (input) {
       return isDirty(input) && valueOf(input) !== input.getAttribute("data-refused");
@@ -81,7 +88,9 @@
     row._pending = (row._pending || 0) + 1;
     row.classList.add("is-saving");
     setStatus(row, "Saving…", "saving");
-    window.htmx.trigger(form, "variant-save");
+    // The row form carries no hx-* attributes (100 rows of them weigh on the page).
+    var sent = window.htmx.ajax("POST", form.getAttribute("action"), { source: form, swap: "none" });
+    if (sent && sent.catch) sent.catch(function () { /* answered in htmx:afterRequest */ });
   }
 
   function saveIfChanged(input) {
@@ -157,15 +166,26 @@
   document.addEventListener("htmx:configRequest", function (event) {
     var form = event.detail.elt;
     if (!form.classList || !form.classList.contains("row-form")) return;
-    var row = document.getElementById("variant-" + form.id.slice(4));
+    var row = rowOfForm(form);
     if (!row) return;
     row._sent = snapshot(row);
+  });
+
+  /* A reorder posts the ids of the page's rows in the order they are shown. */
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || form.id !== "variant-order") return;
+    var section = closest(form, "#variant-grid");
+    if (!section) return;
+    event.detail.parameters.ids = rowsOf(section).map(function (row) {
+      return row.getAttribute("data-id");
+    });
   });
 
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
     if (!form.classList || !form.classList.contains("row-form")) return;
-    var row = document.getElementById("variant-" + form.id.slice(4));
+    var row = rowOfForm(form);
     if (!row) return;
     row._pending = Math.max((row._pending || 1) - 1, 0);
     var xhr = event.detail.xhr;
@@ -443,7 +463,7 @@
     var form = event.target;
     if (form.classList && form.classList.contains("row-form")) {
       event.preventDefault();
-      var row = document.getElementById("variant-" + form.id.slice(4));
+      var row = rowOfForm(form);
       if (row) saveRow(row);
     }
   }, true);
@@ -534,7 +554,7 @@
     var pinned = 0;
     for (var i = 0; i < head.length; i++) {
       var th = head[i];
-      if (!th.matches(".col-check, .col-handle, .col-option")) break;
+      if (!th.matches(".col-check, .col-handle, .col-thumb, .col-option")) break;
       var offset = left + "px";
       var column = i + 1;
       Array.prototype.forEach.call(

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from ..db import get_conn, transaction
 from ..ids import new_id
+from ..images.forms import CategoryImageForm
 from ..trash.registry import TrashKind, register
 from ..web import render_page, toast_trigger
 from ..web.handles import free_handle
@@ -289,7 +290,7 @@ def render_edit(category, *, form=None, image_form=None, conflict=None, status=2
     return render_page(
         "categories/edit.html", "categories/_products.html", status=status,
         category=category, path=queries.list_path(conn, category_id=category_id), form=form,
-        image_form=image_form or ImageUrlForm(formdata=None), conflict=conflict,
+        image_form=image_form or CategoryImageForm(formdata=None), conflict=conflict,
         conflict_rows=conflict_rows(form, conflict, outline) if conflict else [],
         products=products, page=page, q=q, product_total=product_total,
         product_page_url=product_page_url(category_id, q))

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..web.handles import HANDLE_RULE, is_valid_handle, make_handle
 from ..web.metadata import check_metadata, parse_metadata
+from ..web.widgets import LeanSelect
 from .queries import DEFAULT_SORT, SORTS, ProductFilters
 from .workflow import STATUSES
 
@@ -50,14 +51,19 @@ class ProductFilterForm(Form):
     """The list's query string: search, filters, sort, page. Anything odd falls back."""
 
     q = StringField("Search", filters=[strip])
+    # LeanSelect: every list page renders these, collections and types in full.
     status = SelectField("Status", choices=options(("", "All statuses"),
-                                                   *[(s, s.capitalize()) for s in STATUSES]))
-    collection_id = SelectField("Collection", choices=[], validate_choice=False)
-    type_id = SelectField("Type", choices=[], validate_choice=False)
-    tag_id = SelectField("Tag", choices=[], validate_choice=False)
-    category_id = SelectField("Category", choices=[], validate_choice=False)
+                                                   *[(s, s.capitalize()) for s in STATUSES]),
+                         widget=LeanSelect())
+    collection_id = SelectField("Collection", choices=[], validate_choice=False,
+                                widget=LeanSelect())
+    type_id = SelectField("Type", choices=[], validate_choice=False, widget=LeanSelect())
+    tag_id = SelectField("Tag", choices=[], validate_choice=False, widget=LeanSelect())
+    category_id = SelectField("Category", choices=[], validate_choice=False,
+                              widget=LeanSelect())
     no_variants = BooleanField("Without variants")
-    sort = SelectField("Sort", choices=options(*SORT_LABELS.items()), default=DEFAULT_SORT)
+    sort = SelectField("Sort", choices=options(*SORT_LABELS.items()), default=DEFAULT_SORT,
+                       widget=LeanSelect())
     page = StringField("Page")
 
     def filters(self) -> ProductFilters:
@@ -117,11 +123,13 @@ class ProductForm(FlaskForm):
         validators=[Optional(), Length(max=120), valid_handle],
         description="The product's address in the shop. Leave empty to make one from the title.")
     # Organize
-    collection_id = SelectField("Collection", choices=[], validate_choice=False)
-    type_id = SelectField("Type", choices=[], validate_choice=False)
+    collection_id = SelectField("Collection", choices=[], validate_choice=False,
+                                widget=LeanSelect())
+    type_id = SelectField("Type", choices=[], validate_choice=False, widget=LeanSelect())
     tags = StringField("Tags", filters=[strip],
                        description="Separate tags with commas. New tags are created on save.")
-    category_ids = SelectMultipleField("Categories", choices=[], validate_choice=False)
+    category_ids = SelectMultipleField("Categories", choices=[], validate_choice=False,
+                                       widget=LeanSelect(multiple=True))  # 2,000 options
     # Attributes
     weight = StringField("Weight", filters=[none_if_blank], validators=[Length(max=50)])
     length = StringField("Length", filters=[none_if_blank], validators=[Length(max=50)])

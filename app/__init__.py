@@ -41,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .history import routes as history
     from .home.routes import bp as home_bp
     from .images.routes import bp as images_bp
+    from .imports.routes import bp as imports_bp
     from .products.routes import bp as products_bp
     from .tags.routes import bp as tags_bp
     from .trash.routes import bp as trash_bp
@@ -50,7 +51,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .web.media import bp as media_bp
 
     for blueprint in (home_bp, auth_bp, users_bp, products_bp, categories_bp, collections_bp,
-                      tags_bp, types_bp, trash_bp, media_bp, variants_bp, images_bp, history.bp):
+                      tags_bp, types_bp, trash_bp, media_bp, variants_bp, images_bp, history.bp,
+                      imports_bp):
         app.register_blueprint(blueprint)
     history.init_app(app)
     return app

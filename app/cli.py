@@ -80,8 +80,10 @@ def demo_data_command(count, replace):
               type=int, help="Worker processes (default: $WEB_CONCURRENCY or 2).")
 @click.option("--demo-data", "demo", is_flag=True,
               help="On a brand-new database, load a small demo catalog.")
-def serve_command(host, port, workers, demo):
-    """Serve the app with gunicorn (migrations are applied first)."""
+@click.option("--no-worker", is_flag=True,
+              help="Start no job worker (run `catalog worker` elsewhere).")
+def serve_command(host, port, workers, demo, no_worker):
+    """Serve the app with gunicorn and a job worker (migrations are applied first)."""
     url = database_url()
     try:
         applied = migrate(url)
@@ -102,7 +104,62 @@ def serve_command(host, port, workers, demo):
     os.environ["DATABASE_URL"] = url
     click.echo(f"Catalog is running at http://{host}:{port}/  (Ctrl+C stops it)")
     sys.stdout.flush()
-    _run_gunicorn(host, port, workers)
+    worker = None if no_worker else WorkerProcess()
+    try:
+        _run_gunicorn(host, port, workers)
+    finally:
+        if worker:
+            worker.stop()
+
+
+@main.command("worker")
+def worker_command():
+    """Run the job worker (CSV imports) until stopped; `serve` starts one itself."""
+    import logging
+
+    from .imports.jobs import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="[worker] %(levelname)s %(message)s")
+    url = migrated_url()
+    click.echo("Job worker started (Ctrl+C stops it).")
+    run_worker(url)
+
+
+class WorkerProcess:
+    """`catalog worker` as a child of `serve`: started with it, restarted if it dies,
+    stopped with it. A process of its own, so a long import never holds a web worker."""
+
+    def __init__(self):
+        import subprocess
+        import threading
+
+        self._subprocess = subprocess
+        self._stopping = threading.Event()
+        self._start()
+        threading.Thread(target=self._watch, name="job-worker-watch", daemon=True).start()
+
+    def _start(self):
+        self.process = self._subprocess.Popen(
+            [sys.executable, "-c", "from app.cli import main; main(['worker'])"],
+            env=os.environ.copy())
+
+    def _watch(self):
+        while not self._stopping.is_set():
+            code = self.process.wait()
+            # 0 is a clean stop (Ctrl+C reaches the whole process group): serve stops too.
+            if code == 0 or self._stopping.wait(3):
+                return
+            click.echo(f"The job worker stopped (exit code {code}); starting it again.")
+            self._start()
+
+    def stop(self):
+        self._stopping.set()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except self._subprocess.TimeoutExpired:
+                self.process.kill()
 
 
 def _print_setup_link(url: str, host: str, port: int) -> None:

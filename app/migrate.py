@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+import psycopg.sql
 
 from .config import ROOT
 
@@ -74,6 +75,65 @@ def migrate(url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
                         (migration.name, migration.checksum),
                     )
                 applied_now.append(migration.name)
+            apply_job_queue_schema(conn)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
     return applied_now
+
+
+# The job queue (procrastinate) keeps its tables, types and functions in a schema of
+# its own: the catalog's tables stay alone in `public`, and nothing that empties or
+# inspects `public` touches the queue. Connections that use the queue put this schema
+# on their search_path (app/imports/jobs.py).
+JOB_QUEUE_SCHEMA = "procrastinate"
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def apply_job_queue_schema(conn) -> None:
+    """Create procrastinate's schema with procrastinate's own SQL, or bring it up to the
+    installed version with procrastinate's own migration files; nothing when current.
+
+    Nothing of procrastinate's is copied into migrations/: its SQL is read from the
+    installed package (SchemaManager), so `schema_migrations` and its checksums only
+    ever hold our files. The version applied is kept as the schema's comment; a
+    database whose schema is current is left alone, so running this again is a no-op.
+    Runs under migrate()'s advisory lock, each step in one transaction.
+    """
+    from importlib.metadata import version
+
+    from procrastinate.schema import SchemaManager
+
+    installed = version("procrastinate")
+    row = conn.execute(
+        "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = %s",
+        (JOB_QUEUE_SCHEMA,),
+    ).fetchone()
+    recorded = (row[0] or "").removeprefix("procrastinate ") if row else None
+    if recorded == installed:
+        return
+    comment = psycopg.sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
+        psycopg.sql.Identifier(JOB_QUEUE_SCHEMA), psycopg.sql.Literal(f"procrastinate {installed}"))
+    if not recorded:
+        with conn.transaction():
+            conn.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                psycopg.sql.Identifier(JOB_QUEUE_SCHEMA)))
+            conn.execute("SELECT set_config('search_path', %s, true)", (JOB_QUEUE_SCHEMA,))
+            conn.execute(SchemaManager.get_schema())
+            conn.execute(comment)
+        return
+    # An upgrade: procrastinate's migrations newer than the recorded version, in order,
+    # each in its own transaction (one may add an enum value that a later one uses).
+    folder = Path(SchemaManager.get_migrations_path())
+    pending = sorted(
+        p for p in folder.glob("*.sql")
+        if _version_key(recorded) < _version_key(p.name) <= _version_key(installed)
+    )
+    for path in pending:
+        with conn.transaction():
+            conn.execute("SELECT set_config('search_path', %s, true)", (JOB_QUEUE_SCHEMA,))
+            conn.execute(path.read_text())
+    with conn.transaction():
+        conn.execute(comment)

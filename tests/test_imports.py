@@ -456,6 +456,20 @@ def test_the_import_is_one_change_set_in_history_by_the_importer(client, conn, d
     assert {"products", "p_variants", "p_tags", "products_tags"} <= tables
 
 
+def test_an_import_is_undone_from_its_report_as_one(client, conn, database_url):
+    make_product(conn, "Mug", handle="mug", skus=["M-1"])
+    import_id = upload(client, "handle,title,variant_sku\nmug,Big mug,M-1\ncup,Cup,C-1\n")
+    apply(client, database_url, import_id)
+    report = client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert "Undo this import" in report
+    set_id = re.search(r'action="/activity/([^/"]+)/revert"', report).group(1)
+    response = client.submit(f"/activity/{set_id}/revert", {"next": f"/imports/{import_id}"})
+    assert response.status_code == 302
+    live = conn.execute("SELECT handle, title FROM products WHERE deleted_at IS NULL "
+                        "ORDER BY handle").fetchall()
+    assert [(r["handle"], r["title"]) for r in live] == [("mug", "Mug")]
+
+
 def test_apply_queues_a_procrastinate_job_in_the_same_transaction(client, conn):
     import_id = upload(client, "handle,title\nmug,Mug\n")
     client.submit(f"/imports/{import_id}/apply", {"mode": "all"})

@@ -159,20 +159,13 @@ def waited(record) -> float:
     return (datetime.now(UTC) - record["updated_at"]).total_seconds()
 
 
-def history_url():
-    """Where History shows a change-set (and undoes it), when History is installed."""
-    if "history.change_set" not in current_app.view_functions:
-        return None
-    return lambda change_set_id: url_for("history.change_set", change_set_id=change_set_id)
-
-
 @bp.get("/<import_id>")
 def show(import_id):
     """The preview, the progress of the job applying it, or its final report."""
     record = get_import_or_404(import_id)
     context = list_context(record, request.args)
     return render_page("imports/show.html", "imports/_list.html", record=record,
-                       form=ApplyForm(), history_url=history_url(), waited=waited(record),
+                       form=ApplyForm(), waited=waited(record),
                        **context)
 
 
@@ -182,7 +175,7 @@ def status(import_id):
     record = get_import_or_404(import_id)
     response = current_app.make_response(
         render_template("imports/_status.html", record=record, form=ApplyForm(),
-                        history_url=history_url(), waited=waited(record), oob=True))
+                        waited=waited(record), oob=True))
     if record["status"] in ("applied", "failed") and request.headers.get("HX-Request"):
         response.headers["HX-Refresh"] = "true"
     return response

@@ -265,7 +265,12 @@ def test_deletes_links_and_creations_are_put_back(anna, conn):
     cup = make_product(conn, "Cup")
     conn.execute("UPDATE products SET title = 'Big cup' WHERE id = %s", (cup,))
     create = changes(conn, product_id=cup, kind="create")[0]
-    assert revert_change(anna, create["id"]).status_code == 302
+    response = revert_change(anna, create["id"])
+    assert response.status_code == 302
+    # The history of a product in the Trash stays readable (where the revert leads).
+    history = anna.get(response.headers["Location"])
+    assert history.status_code == 200
+    assert "This product is in the Trash" in text(history)
     assert conn.execute("SELECT deleted_at FROM products WHERE id = %s",
                         (cup,)).fetchone()["deleted_at"] is not None
     # …but a later restore or delete of the row does.

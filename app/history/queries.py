@@ -24,6 +24,18 @@ AREA_TABLES = {
 }
 
 
+def get_product(conn, *, product_id):
+    """The product a history belongs to, live or in the Trash (its history stays readable)."""
+    return conn.execute(
+        """
+        SELECT id, title, status, deleted_at
+          FROM products
+         WHERE id = %(product_id)s
+        """,
+        {"product_id": product_id},
+    ).fetchone()
+
+
 def count_product_changes(conn, *, product_id):
     return conn.execute(
         """

@@ -17,7 +17,6 @@ from flask import (
 
 from ..auth.security import has_role
 from ..db import get_conn, request_change_set_id, transaction
-from ..products import queries as product_queries
 from ..web.pagination import Page, page_number
 from ..web.render import render_page
 from . import describe, queries
@@ -41,7 +40,7 @@ def described(conn, changes):
 @bp.get("/products/<product_id>/history")
 def product_history(product_id):
     conn = get_conn()
-    product = product_queries.get_product(conn, product_id=product_id)
+    product = queries.get_product(conn, product_id=product_id)
     if product is None:
         abort(404)
     page = Page(page_number(request.args.get("page")), PER_PAGE,

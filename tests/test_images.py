@@ -209,6 +209,19 @@ def test_a_file_over_10_mb_is_refused_at_the_field(client, conn):
     assert images(conn, pid) == []
 
 
+def test_a_phones_multi_picture_jpeg_is_stored_as_a_jpeg(client, conn):
+    data = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(
+        data, "MPO", save_all=True, append_images=[Image.new("RGB", (40, 30), "blue")])
+    pid = make_product(conn, "Camera bag")
+    response = upload(client, pid, (data.getvalue(), "photo.jpg"))
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    [image] = conn.execute("SELECT url, metadata FROM images WHERE product_id = %s",
+                           (pid,)).fetchall()
+    assert image["url"].endswith(".jpg")
+    assert image["metadata"]["content_type"] == "image/jpeg"
+
+
 @pytest.mark.parametrize("htmx", [True, False])
 def test_an_upload_over_the_request_limit_is_refused_cleanly(client, conn, app, htmx):
     pid = make_product(conn, "Linen Shirt")

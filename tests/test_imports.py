@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from app.demo import load_demo_data
-from app.imports import csvio, jobs
+from app.imports import csvio, jobs, plan
 from app.migrate import apply_job_queue_schema
 from tests.factories import make_category, make_collection, make_product, make_tag, make_type
 
@@ -307,6 +307,8 @@ def test_tabs_windows_1252_and_pasted_rows_are_read(client, conn):
     (b"colour,size\nred,L\n", "needs a handle or a title column"),
     (b"handle,title\n", "column names but no rows"),
     (b"handle,Handle\nx,y\n", "appears twice"),
+    (b"\xef\xbb\xbfhandle,title\nmug,\xff\xfe\n", "says it is UTF-8 but is not readable"),
+    (b'handle,title\nmug,"' + b"x" * 200_000 + b"\n", "Line 2: the file could not be read"),
 ])
 def test_a_file_that_cannot_be_read_is_refused_at_the_field(client, content, message):
     payload = {"file": (io.BytesIO(content), "x.csv")} if content else {}
@@ -532,8 +534,33 @@ def test_values_read_back_to_what_the_export_wrote():
         if column.kind == "json":
             value = {"ä": [1, 2.5, None, {"x": "y"}]}
             assert csvio.parse(column, csvio.format_value(value)) == value
-    assert csvio.parse_urls("http://h/media/a.jpg https://x.y/b,c.jpg", "http://h/") == [
-        "/media/a.jpg", "https://x.y/b,c.jpg"]
+    # Addresses are kept as written; our own media matches whatever host wrote it.
+    assert csvio.parse_urls("http://h/media/a.jpg https://x.y/b,c.jpg") == [
+        "http://h/media/a.jpg", "https://x.y/b,c.jpg"]
+    assert plan._same_url("http://shop.example/media/ab/abcd.jpg", "/media/ab/abcd.jpg")
+    assert plan._same_url("/media/ab/abcd.jpg", "https://other.example/media/ab/abcd.jpg")
+    assert not plan._same_url("https://cdn.one/a.jpg", "https://cdn.two/a.jpg")
+
+
+def test_export_then_import_keeps_uploaded_images_as_they_are(client, conn, database_url):
+    from PIL import Image
+
+    pid = make_product(conn, "Camera bag", handle="camera-bag", skus=["CB-1"])
+    png = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(png, "PNG")
+    png.seek(0)
+    response = client.submit(f"/products/{pid}/images", {"urls": "", "files": [(png, "bag.png")]},
+                             htmx=True, content_type="multipart/form-data")
+    assert response.status_code == 200
+    image = conn.execute("SELECT id, url FROM images WHERE product_id = %s", (pid,)).fetchone()
+    assert image["url"].startswith("http")          # uploads are stored with their host
+    conn.execute("UPDATE products SET thumbnail = %s WHERE id = %s", (image["url"], pid))
+    before = fingerprint(conn)
+    import_id = upload(client, export(client), "catalog.csv")
+    found = counts(conn, import_id)
+    assert (found["unchanged"], found["update"], found["errors"]) == (1, 0, 0)
+    apply(client, database_url, import_id)
+    assert fingerprint(conn) == before
 
 
 def test_an_edited_sku_that_another_variant_holds_is_two_errors_not_a_cascade(

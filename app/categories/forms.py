@@ -1,41 +1,15 @@
-from urllib.parse import urlsplit
-
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..web.handles import HANDLE_RULE, MAX_LENGTH, is_valid_handle
 from ..web.metadata import parse_metadata
-
-URL_LIMIT = 2048
-REFUSED_SCHEMES = {"javascript", "data", "file", "vbscript", "blob", "about"}
+from ..web.urls import image_url_problem
 
 
 def select_choices(pairs):
     """(value, label) pairs, such as tree.parent_choices(), as a SelectField's choices."""
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-def image_url_problem(value: str) -> str | None:
-    """Why value is not an acceptable image address, or None when it is."""
-    if len(value) > URL_LIMIT:
-        return (f"That address is {len(value):,} characters long; "
-                f"the limit is {URL_LIMIT:,}.")
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        return "The address may not contain spaces or line breaks."
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname
-    except ValueError:
-        return "That is not a valid web address."
-    scheme = parts.scheme.lower()
-    if scheme in REFUSED_SCHEMES:
-        return f"“{scheme}:” addresses are not allowed: use an http:// or https:// address."
-    if scheme not in ("http", "https"):
-        return "Use an http:// or https:// address, like https://images.example.com/shoe.jpg."
-    if not host:
-        return "The address needs a host, like https://images.example.com/shoe.jpg."
-    return None
 
 
 def image_url(form, field):

@@ -3,7 +3,7 @@ from flask_wtf.file import FileField, MultipleFileField
 from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from ..categories.forms import image_url_problem
+from ..web.urls import image_url_problem
 from .uploads import FILE_LIMIT, KINDS_TEXT, MAX_FILES, UploadRefused, inspect, megabytes
 
 MAX_URLS = 50

@@ -84,7 +84,9 @@ def inspect(filename: str | None, data: bytes) -> Upload:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
-                image_format, (width, height) = image.format, image.size
+                # A phone's multi-picture JPEG (MPO) is a JPEG: stored and served as one.
+                image_format = "JPEG" if image.format == "MPO" else image.format
+                width, height = image.size
                 if width * height > PIXEL_LIMIT:
                     raise UploadRefused(
                         f"“{name}” is {width:,} × {height:,} pixels; the limit is "
@@ -100,7 +102,7 @@ def inspect(filename: str | None, data: bytes) -> Upload:
                             f"{PIXEL_LIMIT // 1_000_000} megapixels.") from None
     except UnidentifiedImageError:
         raise UploadRefused(f"“{name}” is not {KINDS_TEXT}.") from None
-    except (OSError, SyntaxError, ValueError, EOFError):
+    except (OSError, SyntaxError, ValueError, EOFError, KeyError, IndexError):
         raise UploadRefused(f"“{name}” looks like an image but is damaged or cut short; "
                             "it could not be read.") from None
     return Upload(filename=name, data=data, format=image_format, width=width, height=height,

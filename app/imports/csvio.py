@@ -19,16 +19,16 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from ..products.workflow import STATUSES
 from ..web.handles import HANDLE_RULE, is_valid_handle
 from ..web.metadata import parse_metadata
+from ..web.urls import URL_LIMIT as MAX_URL
+from ..web.urls import image_url_problem
 
 MAX_INT = 2_147_483_647
 MAX_ROWS = 200_000
 MAX_TAGS = 50
-MAX_URL = 2048
 EXPORT_OPTION_SLOTS = 3
 
 
@@ -162,7 +162,11 @@ class ParsedFile:
 def decode(data: bytes) -> tuple[str, str]:
     """(text, encoding name): BOMs first, then UTF-8, then Windows-1252."""
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "UTF-8 with BOM"
+        try:
+            return data[len(codecs.BOM_UTF8):].decode("utf-8"), "UTF-8 with BOM"
+        except UnicodeDecodeError as error:
+            raise FileError("The file says it is UTF-8 but is not readable as such: save it "
+                            "as CSV UTF-8 and upload it again.") from error
     for bom, name in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
             try:
@@ -184,7 +188,7 @@ def decode(data: bytes) -> tuple[str, str]:
 def detect_delimiter(text: str) -> str:
     """`,` `;` or tab: whichever splits the header line most (headers hold none of them)."""
     header = ""
-    for line in text.splitlines():
+    for line in io.StringIO(text):  # line by line: the header is near the top
         if line.strip():
             header = line
             break
@@ -203,6 +207,15 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
     return n
 
 
+def _records(reader):
+    """The reader's records; a file the csv module cannot read is a FileError with its line."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise FileError(f"Line {reader.line_num}: the file could not be read ({error}). "
+                        "Look for a quote (\") that is opened but never closed.") from None
+
+
 def read(data: bytes | str) -> ParsedFile:
     """Parse an uploaded or pasted file; FileError when it cannot be read as a whole."""
     if isinstance(data, bytes):
@@ -216,10 +229,11 @@ def read(data: bytes | str) -> ParsedFile:
         raise FileError("The file is empty.")
     delimiter = detect_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    records = _records(reader)
     try:
-        header = next(reader)
+        header = next(records)
         while not any(h.strip() for h in header):
-            header = next(reader)
+            header = next(records)
     except StopIteration:
         raise FileError("The file is empty.") from None
     header_end = reader.line_num
@@ -257,7 +271,7 @@ def read(data: bytes | str) -> ParsedFile:
 
     rows = []
     previous_end = header_end
-    for record in reader:
+    for record in records:
         start = previous_end + 1
         previous_end = reader.line_num
         if not any(cell.strip() for cell in record):
@@ -340,36 +354,25 @@ def parse_country(text: str):
 
 
 def check_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"“{url[:80]}” is not a web address: use http:// or https:// "
-                         "and a host.")
-    if len(url) > MAX_URL:
-        raise ValueError(f"An address can have at most {MAX_URL:,} characters.")
+    problem = image_url_problem(url)
+    if problem:
+        raise ValueError(f"“{url[:80]}”: {problem}")
 
 
-def parse_url(text: str, base_url: str = ""):
+def parse_url(text: str):
     value = text.strip()
     if not value:
         return None
     check_url(value)
-    return local_url(value, base_url)
+    return value
 
 
-def parse_urls(text: str, base_url: str = "") -> list[str]:
+def parse_urls(text: str) -> list[str]:
     urls = []
     for url in text.split():
         check_url(url)
-        urls.append(local_url(url, base_url))
+        urls.append(url)
     return urls
-
-
-def local_url(url: str, base_url: str) -> str:
-    """Our own media as stored (/media/…): the export writes it in full, with this host."""
-    prefix = base_url.rstrip("/") + "/media/"
-    if base_url and url.startswith(prefix):
-        return url[len(base_url.rstrip("/")):]
-    return url
 
 
 def public_url(url: str | None, base_url: str) -> str:
@@ -432,9 +435,9 @@ def parse(column: Column, text: str, base_url: str = ""):
     if kind == "country":
         return parse_country(text)
     if kind == "url":
-        return parse_url(text, base_url)
+        return parse_url(text)
     if kind == "urls":
-        return parse_urls(text, base_url)
+        return parse_urls(text)
     if kind == "json":
         return parse_json(text)
     if kind == "tags":

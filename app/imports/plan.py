@@ -629,15 +629,24 @@ def _code_label(kind) -> str:
     return "barcode" if kind == "barcode" else csvio.CODE_LABELS[kind]
 
 
+def _media_path(url) -> str | None:
+    """/media/<key> when url names a file of our own media, with or without a host."""
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url)
+    if parts.path.startswith("/media/") and not parts.query and not parts.fragment:
+        return parts.path
+    return None
+
+
 def _same_url(stored, given) -> bool:
-    """The file's address names the stored one: equal, or our own media (/media/…)
-    written in full with whichever host the file was exported from."""
+    """The file's address names the stored one: equal, or the same file of our own media
+    (stored as /media/… or in full) written with whichever host it was exported from.
+    Media keys are content hashes, so the same path is the same file."""
     if stored == given:
         return True
-    if isinstance(stored, str) and stored.startswith("/media/") and given:
-        parts = urlsplit(given)
-        return parts.path == stored and not parts.query and not parts.fragment
-    return False
+    path = _media_path(stored)
+    return path is not None and path == _media_path(given)
 
 
 def _first_line(rows, slot) -> int:

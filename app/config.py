@@ -51,6 +51,8 @@ class Config:
         # Tokens live as long as the session: a form left open over lunch still saves.
         self.WTF_CSRF_TIME_LIMIT = None
         self.MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+        # One non-file form field (rows pasted into the import, up to 5 MB) may be this big.
+        self.MAX_FORM_MEMORY_SIZE = 6 * 1024 * 1024
         # Adds X-SQL-Count to responses: the statements a request ran (tests, benchmarks).
         # History: records older than this many days are pruned (`catalog prune-history`,
         # and at every `catalog serve`); a bulk action offers Undo on the list this long.

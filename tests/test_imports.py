@@ -587,3 +587,18 @@ def test_our_media_exported_from_another_host_name_is_the_same_image(client, con
             "hat,https://catalog.shop.example/media/a/b.png,"
             "https://catalog.shop.example/media/a/b.png\n")
     assert counts(conn, upload(client, text))["unchanged"] == 1
+
+
+def test_pasted_rows_over_half_a_megabyte_are_read(client, conn):
+    rows = "".join(f"p-{n},Product {n} {'x' * 40}\n" for n in range(12_000))
+    assert len(rows) > 600_000
+    import_id = upload(client, "handle,title\n" + rows)
+    assert counts(conn, import_id)["create"] == 12_000
+
+
+def test_a_file_over_the_request_limit_is_refused_at_the_field(client, app):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = upload(client, b"handle,title\n" + b"x" * limit, "huge.csv", expect=413)
+    page = response.get_data(as_text=True)
+    assert "the most one import may carry" in page
+    assert 'name="file"' in page

@@ -437,3 +437,11 @@ def test_bulk_add_to_category(client, conn):
     assert "1 of 2 products added to the category." in response.headers["HX-Trigger"]
     rows = conn.execute("SELECT product_id FROM p_categories_products ORDER BY 1").fetchall()
     assert sorted(r["product_id"] for r in rows) == sorted([a, b])
+
+
+def test_metadata_nested_too_deeply_is_a_message_not_an_error(client, conn):
+    response = client.submit("/products/new", form_data(
+        handle="deep", metadata_mode="json", metadata_json="[" * 5000))
+    assert response.status_code == 422
+    assert "nested too deeply" in response.get_data(as_text=True)
+    assert conn.execute("SELECT count(*) AS n FROM products").fetchone()["n"] == 0

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..web.files import clean_filename
+
 FILE_LIMIT = 10 * 1024 * 1024  # bytes per file
 MAX_FILES = 20  # files per upload
 # A small file can decode to a huge bitmap (a "decompression bomb"); Pillow's own
@@ -63,13 +65,6 @@ class Upload:
 
 def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
-
-
-def clean_filename(name: str | None) -> str:
-    """The file's name as the browser sent it, for messages and the image's label only."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip()
-    return name[:200] or "file"
 
 
 def inspect(filename: str | None, data: bytes) -> Upload:

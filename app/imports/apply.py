@@ -240,10 +240,11 @@ def run_import(url: str, import_id: str) -> str:
                                            phase=phase, done=done, total=total)
 
         started = time.monotonic()
-        report("Checking the file against the catalog")
-        parsed = csvio.read(record["content"])
         valid_only = record["mode"] == "valid"
+        # Everything after the claim is inside the try: an import never stays "applying".
         try:
+            report("Checking the file against the catalog")
+            parsed = csvio.read(record["content"])
             plan, failed = _apply(conn, parsed, record, report, valid_only=valid_only)
         except Refused as refused:
             counts = refused.plan.counts()

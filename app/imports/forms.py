@@ -3,6 +3,8 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length
 
+from ..web.files import clean_filename
+
 MAX_PASTE = 5 * 1024 * 1024
 
 
@@ -29,8 +31,7 @@ class UploadForm(FlaskForm):
     def content(self) -> tuple[str, bytes | str]:
         """(file name, content) of what was sent."""
         if self.file.data and self.file.data.filename:
-            name = self.file.data.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
-            return name or "upload.csv", self.file.data.read()
+            return clean_filename(self.file.data.filename, "upload.csv"), self.file.data.read()
         return "pasted rows", self.text.data
 
 

@@ -78,6 +78,16 @@ def render_index(form, status=200):
     return render_template("imports/index.html", form=form, imports=imports), status
 
 
+@bp.errorhandler(413)
+def too_large(error):
+    """A file or paste over the request limit: said at the field, on the import page."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    form = UploadForm(formdata=None)
+    form.file.errors = [f"That is more than {limit // (1024 * 1024)} MB, the most one import "
+                        "may carry. Split the file into parts and import them one by one."]
+    return render_index(form, 413)
+
+
 @bp.get("/")
 def index():
     return render_index(UploadForm())

@@ -57,6 +57,8 @@ def parse_metadata(text: str | None) -> dict | None:
             raise ValueError(f"This is not valid JSON: {error.msg} (line {error.lineno}, "
                              f"column {error.colno}).") from None
         raise ValueError(f"This is not valid JSON: {error}.") from None
+    except RecursionError:
+        raise ValueError("This JSON is nested too deeply to read.") from None
     if not isinstance(value, dict):
         raise ValueError(f"Metadata must be a JSON object in braces, like {METADATA_EXAMPLE}.")
     check_metadata(value)

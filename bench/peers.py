@@ -185,7 +185,13 @@ def main():
         table,
     ])
     (bench.ROOT / "bench" / "PEERS.md").write_text(text + "\n")
-    print("Wrote bench/PEERS.md")
+    # The same run in machine-readable form: bench/run.py puts the ratios in RESULTS.md.
+    runs = {name: json.loads((workdir / "results" / f"{name}.json").read_text())
+            for name in ("django", "flask", "catalog")}
+    (bench.ROOT / "bench" / "peers.json").write_text(json.dumps(
+        {"run_at": now, "duration": args.duration, "connections": args.connections,
+         "catalog_facts": facts, "runs": runs, "writes": writes}, indent=2, default=str) + "\n")
+    print("Wrote bench/PEERS.md and bench/peers.json")
 
 
 if __name__ == "__main__":

@@ -603,6 +603,21 @@ def test_the_order_posted_after_a_drag_becomes_dense_ranks(client, conn):
     assert [v["variant_rank"] for v in rows] == [0, 1, 2, 3, 4]
 
 
+def test_a_drag_the_page_already_shows_answers_with_the_status_line_only(client, conn):
+    pid = product_with_options(client, conn, Color="A, B, C")
+    ids = {v["title"]: v["id"] for v in live_variants(conn, pid)}
+    shown = client.submit(f"/products/{pid}/variants/order",
+                          {"ids": [ids["B"], ids["A"], ids["C"]]}, htmx=True)
+    assert shown.headers["HX-Reswap"] == "none"
+    assert text(shown).strip().startswith('<p class="grid-status')
+    assert 'hx-swap-oob="true">Order saved.</p>' in text(shown)
+    # A list that no longer matches what is saved (a variant gone since) reloads the grid.
+    stale = client.submit(f"/products/{pid}/variants/order",
+                          {"ids": [ids["C"], "variant_gone", ids["A"]]}, htmx=True)
+    assert "HX-Reswap" not in stale.headers
+    assert 'id="variant-grid"' in text(stale)
+
+
 def test_merge_order_puts_a_page_of_rows_in_order_and_leaves_the_rest():
     assert merge_order(list("abcdef"), list("fedcba")) == list("fedcba")
     assert merge_order(list("abcdef"), ["d", "c"]) == list("abdcef")

@@ -785,17 +785,34 @@ def merge_order(current, posted):
     return order
 
 
+def shows_order(posted, order) -> bool:
+    """Whether rows shown in the posted order are, as they stand, a run of the saved
+    order (a colleague's reorder or a vanished variant means the page must reload)."""
+    if not posted or posted[0] not in order:
+        return False
+    start = order.index(posted[0])
+    return order[start:start + len(posted)] == posted
+
+
 @bp.post("/<product_id>/variants/order")
 def reorder(product_id):
     """Ranks after a drag: dense (0..n-1) and unique, also when two staff reorder at once
     (the product lock makes the second rewrite from the first's result)."""
     form = ReorderForm()
+    posted = [i for i in form.ids.data if i]
     with transaction() as conn:
         if queries.lock_product(conn, product_id=product_id) is None:
             abort(404)
         current = queries.list_variant_ids(conn, product_id=product_id)
-        order = merge_order(current, [i for i in form.ids.data if i])
+        order = merge_order(current, posted)
         queries.update_variant_ranks(conn, product_id=product_id, variant_ids=order)
+    if wants_fragment() and shows_order(posted, order):
+        # The page already shows this order (the rows were dragged there): only the
+        # status line changes, not 500 KB of grid re-rendered and sent back.
+        response = make_response(render_template(
+            "variants/_grid_status.html", grid_message="Order saved.", oob=True))
+        response.headers["HX-Reswap"] = "none"
+        return response
     if wants_fragment():
         return render_grid(get_conn(), posted_view(product_id), grid_message="Order saved.")
     flash("Order saved.", "success")

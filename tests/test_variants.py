@@ -11,7 +11,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from app.ids import new_id
-from app.variants.routes import merge_order
+from app.web.ordering import merge_order
 from tests.factories import make_product
 
 # --- Helpers ------------------------------------------------------------------

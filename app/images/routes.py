@@ -24,9 +24,10 @@ from ..auth.security import safe_next
 from ..db import get_conn, set_change_label, transaction
 from ..ids import new_id
 from ..trash.registry import RestoreConflict, TrashKind, register
-from ..variants.routes import merge_order
 from ..web import render_page
+from ..web.ordering import merge_order
 from ..web.render import wants_fragment
+from ..web.words import plural
 from . import queries, uploads
 from .forms import CategoryImageForm, ImageAddForm, ImageOrderForm, VariantImagesForm
 from .storage import get_storage
@@ -36,10 +37,6 @@ bp = Blueprint("images", __name__)
 # The event the product page listens for after "Set as thumbnail" (static/images.js):
 # its form's thumbnail field and version follow, so saving the form keeps it.
 THUMBNAIL_EVENT = "product-thumbnail"
-
-
-def plural(n, word, words=None):
-    return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 
 def get_product_or_404(conn, product_id):

@@ -26,8 +26,10 @@ from ..auth.security import safe_next
 from ..db import get_conn, transaction
 from ..ids import new_id
 from ..trash.registry import PurgeRefused, RestoreConflict, TrashKind, register
+from ..web.ordering import merge_order
 from ..web.pagination import Page, page_number
 from ..web.render import htmx, wants_fragment
+from ..web.words import plural
 from . import queries
 from .forms import (
     BulkForm,
@@ -275,10 +277,6 @@ def grid_response(product_id, *, message, level="success", changed_options=False
     if status >= 400:
         return render_full(conn, view, status=status, **kwargs)
     return redirect(view.return_to)
-
-
-def plural(n, word, words=None):
-    return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 
 # --- Pages --------------------------------------------------------------------
@@ -764,25 +762,6 @@ def bulk(product_id):
         product_id, bulk={"selected": set(ids)},
         message=f"{column.label} set to {shown_value} on {plural(changed, 'variant')}"
                 + (f" ({len(ids) - changed} already had it)." if changed < len(ids) else "."))
-
-
-def merge_order(current, posted):
-    """The product's order with the posted variants in the posted order.
-
-    The posted ids take the places they occupy now, in the new order; every other
-    variant keeps its place. Posting the whole list is the plain case (ranks 0..n-1
-    in the posted order); a page of the grid reorders only its rows, and a variant
-    a colleague added meanwhile stays where it is."""
-    place = {vid: i for i, vid in enumerate(current)}
-    moved, seen = [], set()
-    for vid in posted:
-        if vid in place and vid not in seen:
-            seen.add(vid)
-            moved.append(vid)
-    order = list(current)
-    for slot, vid in zip(sorted(place[v] for v in moved), moved, strict=True):
-        order[slot] = vid
-    return order
 
 
 def shows_order(posted, order) -> bool:

@@ -29,6 +29,7 @@ from ..web import render_page, toast_trigger
 from ..web.handles import free_handle
 from ..web.pagination import Page, page_number
 from ..web.render import wants_fragment
+from ..web.words import plural
 from . import queries
 
 PER_PAGE = 50
@@ -39,10 +40,6 @@ CHANGED_EVENT = "taxonomy-changed"
 
 def search_text(value) -> str:
     return " ".join((value or "").replace("\x00", "").split())[:QUERY_MAX]
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 class TaxonomyViews:

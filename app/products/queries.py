@@ -108,25 +108,52 @@ def _where(filters: ProductFilters) -> tuple[sql.Composable, dict]:
     return sql.SQL(" AND ").join(clauses), params
 
 
-def list_products_query(*, filters: ProductFilters, limit: int, offset: int):
-    """The list's statement and parameters (also EXPLAINed by the plan tests)."""
+def list_products_query(*, filters: ProductFilters, limit: int, offset: int,
+                        with_total: bool = False):
+    """The list's statement and parameters (also EXPLAINed by the plan tests).
+
+    with_total: the matching products are found once, kept (MATERIALIZED) and both
+    counted and paged; each row carries the `total`. For a search, whose matching
+    is the costly part, that halves the work of a count and a list apart."""
     where, params = _where(filters)
     order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
     # The page's ids come first, from the index alone; only those 50 rows then get
     # their joins and variant counts (an OFFSET otherwise computes them for every
     # skipped row: 50,000 of them on page 1,000). OFFSET 0 keeps the planner from
     # turning the per-id lookup back into a join over the whole table.
+    if with_total:
+        head = sql.SQL(
+            """
+            WITH matched AS MATERIALIZED (
+                SELECT p.id, p.created_at, p.updated_at, p.title, p.status
+                  FROM products AS p
+                 WHERE {where}
+            ),
+            page AS (
+                SELECT p.id
+                  FROM matched AS p
+                 ORDER BY {order}
+                 LIMIT %(limit)s OFFSET %(offset)s
+            )"""
+        ).format(where=where, order=order)
+        total = sql.SQL("(SELECT count(*) FROM matched) AS total,")
+    else:
+        head = sql.SQL(
+            """
+            WITH page AS (
+                SELECT p.id
+                  FROM products AS p
+                 WHERE {where}
+                 ORDER BY {order}
+                 LIMIT %(limit)s OFFSET %(offset)s
+            )"""
+        ).format(where=where, order=order)
+        total = sql.SQL("")
     query = sql.SQL(
         """
-        WITH page AS (
-            SELECT p.id
-              FROM products AS p
-             WHERE {where}
-             ORDER BY {order}
-             LIMIT %(limit)s OFFSET %(offset)s
-        )
+        {head}
         SELECT p.id, p.title, p.handle, p.status, p.thumbnail, p.created_at, p.updated_at,
-               col.title AS collection_title, typ.value AS type_value,
+               col.title AS collection_title, typ.value AS type_value, {total}
                (SELECT count(*)
                   FROM p_variants AS v
                  WHERE v.product_id = p.id
@@ -137,7 +164,7 @@ def list_products_query(*, filters: ProductFilters, limit: int, offset: int):
           LEFT JOIN p_types AS typ ON typ.id = p.type_id
          ORDER BY {order}
         """
-    ).format(where=where, order=order)
+    ).format(head=head, total=total, order=order)
     return query, {**params, "limit": limit, "offset": offset}
 
 
@@ -145,6 +172,20 @@ def list_products(conn, *, filters: ProductFilters, limit: int, offset: int):
     """One page of live products with their collection, type and variant count."""
     query, params = list_products_query(filters=filters, limit=limit, offset=offset)
     return conn.execute(query, params).fetchall()
+
+
+def list_products_and_total(conn, *, filters: ProductFilters, limit: int, offset: int):
+    """(one page of products, how many match): a search in one statement, the rest
+    with the kept status counts or a count of their own."""
+    if filters.q.split():
+        query, params = list_products_query(filters=filters, limit=limit, offset=offset,
+                                            with_total=True)
+        rows = conn.execute(query, params).fetchall()
+        if rows:
+            return rows, rows[0]["total"]
+    else:
+        rows = list_products(conn, filters=filters, limit=limit, offset=offset)
+    return rows, count_products(conn, filters=filters)
 
 
 def count_products_query(*, filters: ProductFilters):

@@ -1,5 +1,5 @@
 import json
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import psycopg
 from flask import (
@@ -46,12 +46,25 @@ def list_context(conn, args, *, full_page: bool):
     """Everything the list shows for these query arguments."""
     form = ProductFilterForm(args)
     filters = form.filters()
-    total = queries.count_products(conn, filters=filters)
-    page = Page(page_number(args.get("page")), PER_PAGE, total)
-    rows = queries.list_products(conn, filters=filters, limit=PER_PAGE, offset=page.offset)
+    number = page_number(args.get("page"))
+    rows, total = queries.list_products_and_total(
+        conn, filters=filters, limit=PER_PAGE, offset=(number - 1) * PER_PAGE)
+    page = Page(number, PER_PAGE, total)
+    # URLs by string formatting, not url_for (~5 µs a call; the list needs one a row and
+    # ~15 for sorts and pages). Each is what url_for would return: the product id quoted
+    # as werkzeug's path converter quotes it, the query encoded as url_for encodes it.
+    edit_prefix = url_for("products.edit", product_id="-")[:-1]
+    for row in rows:
+        row["edit_url"] = edit_prefix + quote(row["id"], safe="!$&'()*+,/:;=@")
+    index_url = url_for("products.index")
+    current = args.to_dict()
+
     def list_url(**changes):
-        merged = {**args.to_dict(), **changes}
-        return url_for("products.index", **{k: v for k, v in merged.items() if v not in (None, "")})
+        merged = {**current, **changes}
+        kept = [(k, v) for k, v in merged.items() if v not in (None, "")]
+        if any(k.startswith("_") for k, _ in kept):  # url_for's own _anchor, _external…
+            return url_for("products.index", **dict(kept))
+        return index_url + "?" + urlencode(kept, safe="!$'()*,/:;?@") if kept else index_url
 
     context = {"form": form, "filters": filters, "page": page, "rows": rows,
                "query": urlencode([(k, v) for k, v in args.items(multi=True) if v]),

@@ -37,6 +37,28 @@ def nav_items() -> list[dict]:
     return items
 
 
+class _LazyNavItems:
+    """nav_items(), built when the sidebar is rendered: an htmx fragment never shows
+    it, and a url_for per area is wasted on every swap."""
+
+    def __init__(self):
+        self._items = None
+
+    def _get(self) -> list[dict]:
+        if self._items is None:
+            self._items = nav_items()
+        return self._items
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __bool__(self) -> bool:
+        return bool(self._get())
+
+
 def url_with(**changes) -> str:
     """This page's URL with some query arguments changed (None removes one)."""
     args = request.args.to_dict()
@@ -54,7 +76,7 @@ def init_app(app) -> None:
 
     @app.context_processor
     def inject_nav():
-        return {"nav_items": nav_items()}
+        return {"nav_items": _LazyNavItems()}
 
     @app.template_filter("number")
     def number(value):

@@ -310,3 +310,22 @@ def test_old_records_are_pruned(conn, database_url, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "1 change-set" in result.output
     assert [c["label"] for c in changes(conn)] == ["Cup"]
+
+
+def test_a_revert_that_would_make_a_category_cycle_is_refused_in_words(anna, conn):
+    a = make_category(conn, "A")
+    b = make_category(conn, "B")
+    conn.execute("UPDATE p_categories SET parent_id = %s WHERE id = %s", (a, b))   # B under A
+    conn.execute("UPDATE p_categories SET parent_id = NULL WHERE id = %s", (b,))   # B to the top
+    conn.execute("UPDATE p_categories SET parent_id = %s WHERE id = %s", (b, a))   # A under B
+    first = changes(conn, row_id=b, kind="move")[0]                                # B under A
+    response = anna.submit(f"/history/changes/{first['id']}/revert", {})
+    assert response.status_code == 409
+    assert "later change" in text(response)            # B itself moved since: a conflict
+    # Reverting "B to the top" would put B under A while A is under B.
+    second = changes(conn, row_id=b, kind="move")[1]
+    response = anna.submit(f"/history/changes/{second['id']}/revert", {})
+    assert response.status_code == 409
+    assert "under one of its own subcategories" in text(response)
+    assert conn.execute("SELECT parent_id FROM p_categories WHERE id = %s",
+                        (b,)).fetchone()["parent_id"] is None

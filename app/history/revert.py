@@ -39,6 +39,13 @@ CLASHES = {
 }
 
 
+# Check constraints (and triggers raising check_violation) a revert can run into.
+CHECKS = {
+    "p_categories_no_cycle": "the category would end up under one of its own subcategories",
+    "products_status_check": "that status no longer exists",
+}
+
+
 @dataclass
 class RevertRefused(Exception):
     message: str
@@ -81,6 +88,9 @@ def revert_changes(conn, changes, *, whole_set_id=None) -> int:
     except psycopg.errors.ForeignKeyViolation:
         raise RevertRefused(
             "This cannot be put back: something it refers to was deleted for good.") from None
+    except psycopg.errors.CheckViolation as error:
+        reason = CHECKS.get(error.diag.constraint_name, "a value would break a rule of the catalog")
+        raise RevertRefused(f"This cannot be put back: {reason}.") from None
     return len(changes)
 
 

@@ -91,6 +91,9 @@ def revert_changes(conn, changes, *, whole_set_id=None) -> int:
     except psycopg.errors.CheckViolation as error:
         reason = CHECKS.get(error.diag.constraint_name, "a value would break a rule of the catalog")
         raise RevertRefused(f"This cannot be put back: {reason}.") from None
+    except psycopg.errors.IntegrityError:
+        raise RevertRefused("This cannot be put back: the catalog's rules refuse it as it "
+                            "stands now.") from None
     return len(changes)
 
 

@@ -164,6 +164,8 @@ def test_activity_shows_everyone_to_admins_and_their_own_to_others(
     admin = login_as("admin")
     assert "Anna's mug" in text(admin.get("/activity"))
     assert "Anna's mug" not in text(bob.get("/activity"))
+    assert "Showing your changes" in text(bob.get("/activity"))
+    assert "Showing your changes" not in text(admin.get("/activity"))
     assert "Anna's mug" in text(anna.get("/activity"))
     assert "Anna's mug" not in text(admin.get("/activity?kind=create"))
     assert "Anna's mug" in text(admin.get("/activity?kind=update&area=products"))

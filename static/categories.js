@@ -5,10 +5,12 @@
  * Dragging
  *   Every <ul class="tree-list"> is a Sortable in one shared group, dragged by
  *   its .tree-handle. A drop fills the hidden form #tree-drop (category_id,
- *   parent_id, position among the new siblings) and submits it through htmx.
- *   The server answers with the whole tree re-rendered and a toast: 200 when
- *   the move was made, 422 with the tree as it was when it was refused, so a
- *   refused drag snaps back.
+ *   parent_id, position among the new siblings) and submits it through htmx,
+ *   with the sibling lists as the page now shows them. When those are what the
+ *   server saved it answers with a toast only (HX-Reswap: none) and
+ *   refreshControls() updates the buttons; otherwise with the whole tree
+ *   re-rendered: 200 when the move was made, 422 with the tree as it was when
+ *   it was refused, so a refused drag snaps back.
  *
  * Folding
  *   .tree-toggle buttons show and hide a branch. The state lives in the
@@ -100,9 +102,76 @@
     form.elements.category_id.value = event.item.getAttribute("data-id");
     form.elements.parent_id.value = parent ? parent.getAttribute("data-id") : "";
     form.elements.position.value = String(event.newIndex);
+    // The lists as the page now shows them: when they are what the server saved, it
+    // answers with a toast only, and refreshControls() brings the buttons up to date.
+    form._shown = { siblings: itemIds(event.to), old_siblings: event.from === event.to ? [] : itemIds(event.from) };
     if (form.requestSubmit) form.requestSubmit();
     else window.htmx.trigger(form, "submit");
   }
+
+  function itemIds(list) {
+    return Array.prototype.filter.call(list.children, function (child) {
+      return child.classList.contains("tree-item");
+    }).map(function (child) { return child.getAttribute("data-id"); });
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || form.id !== "tree-drop" || !form._shown) return;
+    event.detail.parameters.siblings = form._shown.siblings;
+    event.detail.parameters.old_siblings = form._shown.old_siblings;
+    form._shown = null;
+  });
+
+  /* After a drop the server did not send the tree back for: each category's
+     move buttons, folding toggle and list as its new place calls for, the same
+     rules _tree.html applies when it renders them. */
+  function refreshControls(treeEl) {
+    Array.prototype.forEach.call(treeEl.querySelectorAll("li.tree-item"), function (item) {
+      var list = item.parentElement;
+      var first = item === list.firstElementChild;
+      var last = item === list.lastElementChild;
+      var top = !list.parentElement.closest(".tree-item");
+      var row = item.querySelector(":scope > .tree-row");
+      var id = item.getAttribute("data-id");
+      var states = { up: first, down: last, outdent: top, indent: first };
+      Object.keys(states).forEach(function (op) {
+        var button = row.querySelector('button[name="move"][value="' + id + " " + op + '"]');
+        if (button) button.disabled = states[op];
+      });
+      var children = item.querySelector(":scope > ul.tree-list");
+      var hasChildren = children && children.querySelector(":scope > .tree-item");
+      var toggle = row.querySelector(":scope > .tree-toggle");
+      if (!children || !toggle) return;
+      children.classList.toggle("tree-leaf", !hasChildren);
+      if (hasChildren && toggle.tagName !== "BUTTON") {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "tree-toggle";
+        button.setAttribute("aria-expanded", children.hidden ? "false" : "true");
+        var name = row.querySelector(".tree-name");
+        button.setAttribute("aria-label", "Subcategories of " + (name ? name.textContent : ""));
+        toggle.replaceWith(button);
+      } else if (!hasChildren && toggle.tagName === "BUTTON") {
+        var span = document.createElement("span");
+        span.className = "tree-toggle";
+        toggle.replaceWith(span);
+      }
+    });
+  }
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || form.id !== "tree-drop" || !event.detail.successful) return;
+    if (event.detail.xhr.getResponseHeader("HX-Reswap") !== "none") return;
+    var treeEl = document.getElementById("category-tree");
+    if (!treeEl) return;
+    refreshControls(treeEl);
+    saveFold(treeEl);
+    treeEl.setAttribute("data-focus-id", form.elements.category_id.value);
+    treeEl.setAttribute("data-focus-op", "drop");
+    focusMoved(treeEl);
+  });
 
   function makeSortable(list) {
     if (list._categorySortable) return;

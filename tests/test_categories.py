@@ -872,3 +872,22 @@ def test_purge_refuses_while_children_point_to_it_even_deleted_ones(login_as, co
     admin.submit(f"/trash/categories/{ids['Women']}/purge")
     assert conn.execute("SELECT count(*) AS n FROM p_categories").fetchone()["n"] == 0
     assert conn.execute("SELECT count(*) AS n FROM p_categories_products").fetchone()["n"] == 0
+
+
+def test_a_drop_the_page_shows_gets_a_toast_and_a_stale_one_the_tree(client, conn):
+    ids = build(conn, {"Women": {"Tops": {}}, "Men": {"Shoes": {}}})
+    shown = client.submit("/categories/move", {
+        "category_id": ids["Tops"], "parent_id": ids["Men"], "position": "0",
+        "siblings": [ids["Tops"], ids["Shoes"]], "old_siblings": []}, htmx=True)
+    assert shown.status_code == 200 and shown.headers["HX-Reswap"] == "none"
+    assert shown.get_data() == b""
+    assert json.loads(shown.headers["HX-Trigger"])["toast"]["message"] == (
+        "“Tops” moved under “Men”, position 1 of 2.")
+    assert children(conn, ids["Men"]) == ["Tops", "Shoes"]
+    # A page that missed a colleague's change (Coats, added since) gets the tree.
+    add_category(conn, "Coats", ids["Men"])
+    stale = client.submit("/categories/move", {
+        "category_id": ids["Shoes"], "parent_id": ids["Men"], "position": "0",
+        "siblings": [ids["Shoes"], ids["Tops"]]}, htmx=True)
+    assert "HX-Reswap" not in stale.headers
+    assert 'id="category-tree"' in stale.get_data(as_text=True)

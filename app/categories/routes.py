@@ -3,7 +3,16 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ..db import get_conn, transaction
 from ..ids import new_id
@@ -112,11 +121,28 @@ def move():
         return move_refused(category_id, op, CYCLE_MESSAGE)
     message = moved_message(moved)
     level = "success" if moved.changed else "info"
+    if wants_fragment() and op is None and drop_is_shown(moved):
+        # The page shows this already (the category was dragged there): a toast, not
+        # 2,000 categories re-rendered and sent back. categories.js then updates the
+        # move buttons and folding toggles the new places call for.
+        response = make_response("")
+        response.headers["HX-Reswap"] = "none"
+        return toast_trigger(response, message, level)
     if wants_fragment():
         return render_tree(focus_id=category_id, focus_op=op or "drop", message=message,
                            level=level)
     flash(message, level)
     return redirect(tree_index_url(category_id))
+
+
+def drop_is_shown(moved: tree.Moved) -> bool:
+    """Whether the sibling lists the page sent after a drop are the saved ones (a
+    colleague's change since the page loaded means the tree must be sent again)."""
+    shown = tuple(i for i in request.form.getlist("siblings") if i)
+    shown_old = tuple(i for i in request.form.getlist("old_siblings") if i)
+    if not moved.changed or shown != moved.order:
+        return False
+    return moved.category["parent_id"] == moved.parent_id or shown_old == moved.old_order
 
 
 def move_refused(category_id, op, message):

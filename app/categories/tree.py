@@ -144,6 +144,8 @@ class Moved:
     position: int
     siblings: int  # how many it now has, itself included
     changed: bool
+    order: tuple = ()  # its new siblings' ids in order, itself included
+    old_order: tuple = ()  # its old siblings' ids in order, when it changed parent
 
 
 def move(conn, *, category_id, parent_id=None, position=None, op=None) -> Moved:
@@ -231,7 +233,8 @@ def _place(conn, category, parent_id, position, parent_label) -> Moved:
     queries.update_positions(conn, ids=ids, parent_ids=parent_ids, ranks=ranks)
     changed = old_parent_id != parent_id or before != new
     return Moved(category=category, parent_id=parent_id, parent_label=parent_label,
-                 position=position, siblings=len(new), changed=changed)
+                 position=position, siblings=len(new), changed=changed, order=tuple(new),
+                 old_order=tuple(old) if old_parent_id != parent_id else ())
 
 
 def close_gap(conn, *, parent_id):

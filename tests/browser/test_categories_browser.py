@@ -197,3 +197,29 @@ def test_products_are_found_added_and_removed_on_the_category_page(page, conn):
     products.get_by_role("button", name="Remove Linen Shirt from this category").click()
     expect(page.get_by_text("“Linen Shirt” removed from “Women”.")).to_be_visible()
     expect(page.get_by_text("No products in this category yet.")).to_be_visible()
+
+
+def test_a_drop_is_answered_without_the_tree_and_the_buttons_follow(page, conn):
+    build(conn, {"Women": {"Tops": {}}, "Men": {"Shoes": {}}})
+    page.goto("/categories/")
+    answers = []
+    page.on("response", lambda r: answers.append(r) if r.url.endswith("/categories/move")
+            else None)
+    drag(page, "Tops", onto="Shoes", where="into")
+    expect(page.get_by_text("“Tops” moved under “Men › Shoes”, position 1 of 1.")).to_be_visible()
+    assert answers[-1].headers.get("hx-reswap") == "none"          # no tree sent back
+    # Women lost its only child, Shoes gained one: their toggles follow, and so do
+    # the moved category's buttons (first and only child: no up, down or indent).
+    expect(page.get_by_role("button", name="Subcategories of Women")).to_have_count(0)
+    expect(page.get_by_role("button", name="Subcategories of Shoes")).to_have_attribute(
+        "aria-expanded", "true")
+    for name in ("Move Tops up", "Move Tops down", "Indent Tops"):
+        expect(page.get_by_role("button", name=name)).to_be_disabled()
+    expect(page.get_by_role("button", name="Outdent Tops")).to_be_enabled()
+    expect(page.get_by_role("button", name="Move Tops up").locator("xpath=..")
+           .get_by_role("button", name="Outdent Tops")).to_be_focused()
+    # The same as the server renders it.
+    page.reload()
+    expect(page.get_by_role("button", name="Subcategories of Shoes")).to_be_visible()
+    expect(page.get_by_role("button", name="Subcategories of Women")).to_have_count(0)
+    expect(names_under(page, "Shoes")).to_have_text(["Tops"])

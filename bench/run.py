@@ -319,10 +319,20 @@ def writes(conn):
     ).fetchone()
     if category:
         # Dragged one place down and back again, three times: the tree ends as it began.
+        # Like the page, each drop sends its siblings as it shows them after the drag.
+        siblings = [r["id"] for r in conn.execute(
+            """
+            SELECT id
+              FROM p_categories
+             WHERE parent_id = %s
+               AND deleted_at IS NULL
+             ORDER BY rank, id
+            """, (category["parent_id"],)).fetchall()]
+        down = [siblings[1], siblings[0], *siblings[2:]]
         there = {"category_id": category["id"], "parent_id": category["parent_id"],
-                 "position": "1"}
-        found.append(Write("S8 category drag (POST)", "/categories/move",
-                           [there, {**there, "position": "0"}] * 3))
+                 "position": "1", "siblings": down}
+        back = {**there, "position": "0", "siblings": siblings}
+        found.append(Write("S8 category drag (POST)", "/categories/move", [there, back] * 3))
     biggest = product_with_variants(conn, 1000)
     if biggest:
         grid = f"/products/{biggest['id']}/variants"

@@ -331,3 +331,12 @@ def test_a_revert_that_would_make_a_category_cycle_is_refused_in_words(anna, con
     assert "under one of its own subcategories" in text(response)
     assert conn.execute("SELECT parent_id FROM p_categories WHERE id = %s",
                         (b,)).fetchone()["parent_id"] is None
+
+
+def test_a_revert_never_redirects_off_the_site(anna, conn):
+    pid = make_product(conn, "Mug")
+    conn.execute("UPDATE products SET title = 'Cup' WHERE id = %s", (pid,))
+    change = changes(conn, product_id=pid, kind="update")[0]
+    response = anna.submit(f"/history/changes/{change['id']}/revert", {"next": "/\\evil.example"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/products/{pid}/history"

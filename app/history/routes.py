@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 
-from ..auth.security import has_role
+from ..auth.security import has_role, safe_next
 from ..db import get_conn, request_change_set_id, transaction
 from ..web.pagination import Page, page_number
 from ..web.render import render_page
@@ -144,8 +144,8 @@ def refusal(refused: RevertRefused, *, title: str):
 
 
 def next_url(product_id=None) -> str:
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
+    target = safe_next(request.form.get("next"))
+    if target:
         return target
     if product_id:
         return url_for("history.product_history", product_id=product_id)

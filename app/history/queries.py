@@ -1,6 +1,7 @@
 """SQL for History: reading what the recorder (migration 0012) wrote, and reverting it."""
 
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 CHANGE_COLUMNS = """
     c.id, c.change_set_id, c.created_at, c.table_name, c.row_id, c.product_id,
@@ -250,7 +251,7 @@ def update_rows_from_json(conn, *, table, columns, rows):
             assignments=sql.SQL(", ").join(
                 sql.SQL("{col} = v.{col}").format(col=sql.Identifier(c)) for c in columns),
         ),
-        {"rows": _jsonb(rows)},
+        {"rows": Jsonb(rows)},
     ).rowcount
 
 
@@ -282,7 +283,7 @@ def delete_links(conn, *, table, columns, rows):
             match=sql.SQL(" AND ").join(
                 sql.SQL("t.{col} = v.{col}").format(col=sql.Identifier(c)) for c in columns),
         ),
-        {"rows": _jsonb(rows)},
+        {"rows": Jsonb(rows)},
     ).rowcount
 
 
@@ -299,7 +300,7 @@ def insert_links(conn, *, table, columns, rows):
             table=sql.Identifier(table),
             cols=sql.SQL(", ").join(sql.Identifier(c) for c in columns),
         ),
-        {"rows": _jsonb(rows)},
+        {"rows": Jsonb(rows)},
     ).rowcount
 
 
@@ -323,9 +324,3 @@ def delete_change_sets_before(conn, *, days):
         """,
         {"days": days},
     ).rowcount
-
-
-def _jsonb(rows):
-    from psycopg.types.json import Jsonb
-
-    return Jsonb(rows)

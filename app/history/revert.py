@@ -13,6 +13,7 @@ A revert is refused, with the reason, when
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import groupby
 
 import psycopg
@@ -134,8 +135,6 @@ def _apply(conn, table, action, columns, batch):
 
 def _same_time(a, b) -> bool:
     """Timestamps come back from to_jsonb in one format; compare them as instants."""
-    from datetime import datetime
-
     try:
         return datetime.fromisoformat(a) == datetime.fromisoformat(b)
     except (TypeError, ValueError):

@@ -91,25 +91,31 @@ def get_any_category(conn, *, category_id):
     ).fetchone()
 
 
+# The category %(path_of)s and its ancestors, with their depth below it.
+_PATH_CTE = """
+    WITH RECURSIVE path (id, name, parent_id, deleted_at, depth) AS (
+        SELECT c.id, c.name, c.parent_id, c.deleted_at, 0
+          FROM p_categories AS c
+         WHERE c.id = %(path_of)s
+        UNION ALL
+        SELECT c.id, c.name, c.parent_id, c.deleted_at, path.depth + 1
+          FROM p_categories AS c
+          JOIN path ON c.id = path.parent_id
+         WHERE path.depth < 1000
+    )
+"""
+
+
 def list_path(conn, *, category_id):
     """The category and its ancestors, root first (the breadcrumb), deleted ones included."""
     return conn.execute(
-        """
-        WITH RECURSIVE path (id, name, parent_id, deleted_at, depth) AS (
-            SELECT c.id, c.name, c.parent_id, c.deleted_at, 0
-              FROM p_categories AS c
-             WHERE c.id = %(category_id)s
-            UNION ALL
-            SELECT c.id, c.name, c.parent_id, c.deleted_at, path.depth + 1
-              FROM p_categories AS c
-              JOIN path ON c.id = path.parent_id
-             WHERE path.depth < 1000
-        )
+        _PATH_CTE
+        + """
         SELECT id, name, parent_id, deleted_at
           FROM path
          ORDER BY depth DESC
         """,
-        {"category_id": category_id},
+        {"path_of": category_id},
     ).fetchall()
 
 
@@ -126,6 +132,28 @@ def list_children(conn, *, parent_ids, with_root):
         """,
         {"parent_ids": list(parent_ids), "with_root": with_root},
     ).fetchall()
+
+
+def list_path_and_children(conn, *, path_of, parent_ids, with_root):
+    """(list_path of path_of, list_children of parent_ids) in one statement: what a
+    move reads once the tree is locked. path_of None gives an empty path."""
+    rows = conn.execute(
+        _PATH_CTE
+        + """
+        SELECT 'path' AS part, id, name, parent_id, deleted_at, NULL::int AS rank, depth
+          FROM path
+        UNION ALL
+        SELECT 'child', c.id, c.name, c.parent_id, NULL, c.rank, NULL
+          FROM p_categories AS c
+         WHERE c.deleted_at IS NULL
+           AND (c.parent_id = ANY(%(parent_ids)s)
+                OR (%(with_root)s AND c.parent_id IS NULL))
+         ORDER BY part DESC, depth DESC, rank, name, id
+        """,
+        {"path_of": path_of, "parent_ids": list(parent_ids), "with_root": with_root},
+    ).fetchall()
+    path = [r for r in rows if r["part"] == "path"]
+    return path, [r for r in rows if r["part"] == "child"]
 
 
 def update_positions(conn, *, ids, parent_ids, ranks):

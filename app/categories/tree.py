@@ -161,8 +161,13 @@ def move(conn, *, category_id, parent_id=None, position=None, op=None) -> Moved:
     if op is not None:
         parent_id, position = _target_of(conn, category, op)
     parent_id = parent_id or None
-    path = _check_parent(conn, category, parent_id) if parent_id is not None else []
-    return _place(conn, category, parent_id, position, path_label(path))
+    old_parent_id = category["parent_id"]
+    path, siblings = queries.list_path_and_children(
+        conn, path_of=parent_id, parent_ids={p for p in (old_parent_id, parent_id) if p},
+        with_root=old_parent_id is None or parent_id is None)
+    if parent_id is not None:
+        _check_parent(category, parent_id, path)
+    return _place(conn, category, parent_id, position, path_label(path), siblings)
 
 
 def _target_of(conn, category, op):
@@ -196,14 +201,14 @@ def _target_of(conn, category, op):
     raise MoveRefused("Unknown move.")
 
 
-def _check_parent(conn, category, parent_id):
-    """The new parent is live and not the category itself or one of its descendants."""
-    path = queries.list_path(conn, category_id=parent_id)
+def _check_parent(category, parent_id, path):
+    """The new parent (path: it and its ancestors, root first) is live and not the
+    category itself or one of its descendants."""
     if not path or path[-1]["deleted_at"] is not None:
         raise MoveRefused("The category you chose as the new parent no longer exists.")
     ids = [row["id"] for row in path]
     if category["id"] not in ids:
-        return path
+        return
     at = ids.index(category["id"])
     own = path_label(path[: at + 1])
     if parent_id == category["id"]:
@@ -212,12 +217,10 @@ def _check_parent(conn, category, parent_id):
     raise MoveRefused(f"“{own}” cannot move under its own {kind} “{path_label(path)}”.")
 
 
-def _place(conn, category, parent_id, position, parent_label) -> Moved:
-    """Rewrite the old and the new sibling sets densely with the category at position."""
+def _place(conn, category, parent_id, position, parent_label, rows) -> Moved:
+    """Rewrite the old and the new sibling sets (rows: the live children of both
+    parents) densely with the category at position."""
     old_parent_id = category["parent_id"]
-    parents = {p for p in (old_parent_id, parent_id) if p is not None}
-    with_root = old_parent_id is None or parent_id is None
-    rows = queries.list_children(conn, parent_ids=parents, with_root=with_root)
     old = [r["id"] for r in rows if r["parent_id"] == old_parent_id and r["id"] != category["id"]]
     new = [r["id"] for r in rows if r["parent_id"] == parent_id and r["id"] != category["id"]]
     before = [r["id"] for r in rows if r["parent_id"] == parent_id]

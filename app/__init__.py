@@ -6,7 +6,7 @@ from flask_wtf import CSRFProtect
 from . import db
 from .auth import security
 from .config import ROOT, Config
-from .web import compression, errors, nav
+from .web import compression, errors, nav, pagecache
 from .web.render import htmx
 
 csrf = CSRFProtect()
@@ -28,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     compression.init_app(app)  # first: its after_request then runs last
     db.init_app(app)
+    pagecache.init_app(app)
     htmx.init_app(app)
     # Before CSRF: an anonymous write is sent to the login page, a viewer's gets 403.
     security.init_app(app)

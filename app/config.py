@@ -58,6 +58,10 @@ class Config:
         # and at every `catalog serve`); a bulk action offers Undo on the list this long.
         self.HISTORY_DAYS = int(os.environ.get("HISTORY_DAYS", "365"))
         self.UNDO_HOURS = int(os.environ.get("UNDO_HOURS", "12"))
+        # The page cache (app/web/pagecache.py): megabytes per process (0 turns it off),
+        # and the longest an entry is used, whatever else happens.
+        self.PAGE_CACHE_MB = float(os.environ.get("PAGE_CACHE_MB", "64"))
+        self.PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
         self.SQL_COUNT_HEADER = os.environ.get("SQL_COUNT_HEADER", "") == "1"
 
     def as_dict(self) -> dict:

@@ -13,6 +13,19 @@ def get_user(conn, *, user_id):
     ).fetchone()
 
 
+def get_signed_in_user(conn, *, user_id):
+    """get_user, plus the database's snapshot as this statement saw it (`db_snapshot`):
+    the page cache (app.web.pagecache) keys pages on it."""
+    return conn.execute(
+        f"""
+        SELECT {USER_COLUMNS}, pg_current_snapshot()::text AS db_snapshot
+          FROM staff_users
+         WHERE id = %(user_id)s
+        """,
+        {"user_id": user_id},
+    ).fetchone()
+
+
 def get_user_for_login(conn, *, email):
     """The account with this email (case-insensitive) and its password hash, or None."""
     return conn.execute(

@@ -115,8 +115,9 @@ def _load_user() -> None:
     user_id = session.get("uid")
     if not user_id:
         return
-    user = queries.get_user(get_conn(), user_id=user_id)
+    user = queries.get_signed_in_user(get_conn(), user_id=user_id)
     if user and user["is_active"] and session.get("ver") == user["session_version"]:
+        g.db_snapshot = user.pop("db_snapshot")
         g.user = user
     else:
         session.clear()

@@ -20,6 +20,7 @@ from ..images.forms import CategoryImageForm
 from ..trash.registry import TrashKind, register
 from ..web import render_page, toast_trigger
 from ..web.handles import free_handle
+from ..web.pagecache import cached_page
 from ..web.pagination import Page, page_number
 from ..web.render import htmx, wants_fragment
 from . import queries, tree
@@ -65,6 +66,7 @@ def tree_index_url(category_id=None):
 
 
 @bp.get("/")
+@cached_page
 def index():
     """The whole tree from one statement, nested and foldable; editors drag to reorganize it."""
     return render_tree()

@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 
 from psycopg import sql
 
+from ..web.pagecache import vary_by_time
+
 NOUNS = {
     "products": "product",
     "p_variants": "variant",
@@ -123,7 +125,9 @@ def describe(change, names) -> dict:
 
 def ago(moment: datetime, now: datetime | None = None) -> str:
     """"just now", "3 min ago", "2 h ago", "yesterday", "4 Nov"."""
-    now = now or datetime.now(UTC)
+    if now is None:
+        vary_by_time()
+        now = datetime.now(UTC)
     seconds = (now - moment).total_seconds()
     if seconds < 45:
         return "just now"

@@ -17,6 +17,7 @@ from flask import (
 
 from ..auth.security import has_role, safe_next
 from ..db import get_conn, request_change_set_id, transaction
+from ..web.pagecache import vary_by_time
 from ..web.pagination import Page, page_number
 from ..web.render import render_page
 from . import describe, queries
@@ -168,6 +169,7 @@ def pending_undo():
     undo = session.get("undo")
     if not undo:
         return None
+    vary_by_time()
     at = datetime.fromisoformat(undo["at"])
     if datetime.now(UTC) - at > timedelta(hours=current_app.config["UNDO_HOURS"]):
         session.pop("undo")

@@ -21,6 +21,7 @@ from ..ids import new_id
 from ..trash.registry import RestoreConflict, TrashKind, register
 from ..web import render_page
 from ..web.handles import free_handle, make_handle
+from ..web.pagecache import cached_page
 from ..web.pagination import Page, page_number
 from . import queries, workflow
 from .forms import BulkForm, ProductFilterForm, comparable, options, product_form
@@ -84,6 +85,7 @@ def list_context(conn, args, *, full_page: bool):
 
 
 @bp.get("/")
+@cached_page
 def index():
     """Find products: search as you type, filters, sort, pages, bulk actions."""
     from ..web.render import wants_fragment
@@ -291,6 +293,7 @@ def get_product_or_404(conn, product_id):
 
 
 @bp.route("/<product_id>", methods=["GET", "POST"])
+@cached_page
 def edit(product_id):
     conn = get_conn()
     product = get_product_or_404(conn, product_id)

@@ -27,6 +27,7 @@ from ..db import get_conn, transaction
 from ..ids import new_id
 from ..trash.registry import PurgeRefused, RestoreConflict, TrashKind, register
 from ..web.ordering import merge_order
+from ..web.pagecache import cached_page
 from ..web.pagination import Page, page_number
 from ..web.render import htmx, wants_fragment
 from ..web.words import plural
@@ -283,6 +284,7 @@ def grid_response(product_id, *, message, level="success", changed_options=False
 
 
 @bp.get("/<product_id>/variants")
+@cached_page
 def index(product_id):
     """The grid with the options editor; htmx gets the grid, or for the product page the
     options editor and the grid's first screen."""

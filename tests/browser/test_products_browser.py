@@ -104,6 +104,29 @@ def test_two_staff_editing_one_product_get_a_conflict_not_an_overwrite(
     assert row == {"title": "Linen Shirt by colleague", "subtitle": None}
 
 
+def test_a_colleagues_save_shows_on_my_next_view_of_pages_i_have_seen(
+        page, browser, live_server, make_user, conn):
+    pid = make_product(conn, "Linen Shirt")
+    for _ in range(2):  # seen twice: the second view comes from the page cache
+        page.goto("/products/")
+        expect(result_titles(page)).to_have_text(["Linen Shirt"])
+        page.goto(f"/products/{pid}")
+        expect(page.get_by_label("Title", exact=True)).to_have_value("Linen Shirt")
+    other_context = browser.new_context(base_url=live_server)
+    other = other_context.new_page()
+    browser_sign_in(other, make_user("editor")["email"])
+    other.goto(f"/products/{pid}")
+    other.get_by_label("Title", exact=True).fill("Hemp Shirt")
+    other.get_by_role("button", name="Save").click()
+    expect(other.get_by_text("Product “Hemp Shirt” saved.")).to_be_visible()
+    other_context.close()
+
+    page.reload()
+    expect(page.get_by_label("Title", exact=True)).to_have_value("Hemp Shirt")
+    page.go_back()
+    expect(result_titles(page)).to_have_text(["Hemp Shirt"])
+
+
 def test_delete_then_undo_from_the_toast(page, conn):
     pid = make_product(conn, "Linen Shirt")
     page.goto(f"/products/{pid}")

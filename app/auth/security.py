@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import generate_csrf
 
 from ..db import get_conn
 from . import queries
@@ -90,6 +91,11 @@ def start_session(user) -> None:
     session["uid"] = user["id"]
     session["ver"] = user["session_version"]
     session.permanent = True
+    # The new session's CSRF secret is made now, not by the first page after sign-in:
+    # showing a page then never changes the session, which lets the page cache keep
+    # pages for any client (app/web/pagecache.py).
+    g.pop("csrf_token", None)
+    generate_csrf()
 
 
 def has_role(user, role: str) -> bool:

@@ -163,6 +163,30 @@ def test_export_writes_one_row_per_variant_with_the_product_repeated(client, con
     assert len(gift) == 1 and gift[0]["variant_sku"] == "" and gift[0]["variant_title"] == ""
 
 
+def test_cells_a_spreadsheet_would_run_are_exported_as_text_and_read_back(
+        client, conn, database_url):
+    pid = make_product(conn, '=HYPERLINK("https://evil.example","Click")', handle="formula",
+                       skus=("+SKU-1",))
+    conn.execute("UPDATE products SET subtitle = %s, material = %s, description = %s, "
+                 "hs_code = %s WHERE id = %s",
+                 ("- first point", "@cotton", "'=quoted already", "'90s", pid))
+    data = export(client)
+    row = rows_of(data)[0]
+    assert row["title"] == "'=HYPERLINK(\"https://evil.example\",\"Click\")"
+    assert (row["subtitle"], row["material"], row["variant_sku"]) == (
+        "'- first point", "'@cotton", "'+SKU-1")
+    assert (row["description"], row["hs_code"]) == ("''=quoted already", "'90s")
+    before = fingerprint(conn)
+    import_id = upload(client, data)
+    found = counts(conn, import_id)
+    assert (found["create"], found["update"], found["errors"], found["unchanged"]) == (
+        0, 0, 0, 1)
+    apply(client, database_url, import_id)
+    assert fingerprint(conn) == before
+    assert csvio.from_spreadsheet_safe("'-5") == "-5"
+    assert csvio.from_spreadsheet_safe("'hello") == "'hello"
+
+
 def test_export_follows_the_lists_filters_or_the_selected_rows(client, conn):
     draft = make_product(conn, "Draft one", status="draft", skus=("D-1", "D-2"))
     make_product(conn, "Published one", status="published", skus=("P-1",))

@@ -289,7 +289,29 @@ def read(data: bytes | str) -> ParsedFile:
 
 
 def _cell(record: list[str], index: int) -> str:
-    return record[index] if index < len(record) else ""
+    return from_spreadsheet_safe(record[index]) if index < len(record) else ""
+
+
+# --- Cells a spreadsheet would run (CSV injection) ------------------------------------
+# A cell starting with = + - @, a tab or a carriage return is a formula to Excel,
+# LibreOffice and Google Sheets: a title such as =HYPERLINK("https://…") would run
+# on the computer of whoever opens the export. The export puts an apostrophe before
+# such a cell, so spreadsheets show it as text, and the import takes it off again.
+# A value that itself starts with apostrophes before such a character gets one more,
+# so every value reads back as it was written; "'90s jacket" is left as it is.
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def spreadsheet_safe(text: str) -> str:
+    if text.startswith(FORMULA_START) or _ESCAPED.match(text):
+        return "'" + text
+    return text
+
+
+def from_spreadsheet_safe(text: str) -> str:
+    return text[1:] if _ESCAPED.match(text) else text
 
 
 # --- Values: text in a cell <-> what the database stores -----------------------
@@ -462,7 +484,8 @@ def format_value(value) -> str:
 
 
 class Writer:
-    """CSV text in chunks: rows go in, encoded chunks of about `chunk` bytes come out."""
+    """CSV text in chunks: rows go in, encoded chunks of about `chunk` bytes come out.
+    Cells a spreadsheet would run as formulas are written as text (spreadsheet_safe)."""
 
     def __init__(self, chunk: int = 64 * 1024):
         self.buffer = io.StringIO()
@@ -470,7 +493,7 @@ class Writer:
         self.chunk = chunk
 
     def write(self, row: list[str]) -> bytes | None:
-        self.csv.writerow(row)
+        self.csv.writerow([spreadsheet_safe(cell) for cell in row])
         if self.buffer.tell() >= self.chunk:
             return self.flush()
         return None

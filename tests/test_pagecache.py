@@ -1,6 +1,7 @@
 """The page cache: a page is sent again only while the database, the account, the
 session and the request are what they were when it was rendered."""
 
+import gzip
 import time
 
 import psycopg
@@ -122,3 +123,16 @@ def test_page_cache_mb_0_turns_it_off(database_url):
         assert "page_cache" not in app.extensions
     finally:
         app.extensions["catalog_pool"].close()
+
+
+def test_a_page_from_the_cache_is_sent_like_a_rendered_one(client, conn, count_statements):
+    make_product(conn, "Linen Shirt")
+    rendered = client.get("/products/", headers={"Accept-Encoding": "gzip"})
+    cached = client.get("/products/", headers={"Accept-Encoding": "gzip"})
+    assert count_statements(rendered) > 1 and count_statements(cached) == 1
+    for response in (rendered, cached):
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+        assert "HX-Request" in response.headers["Vary"]
+    assert gzip.decompress(cached.get_data()) == gzip.decompress(rendered.get_data())

@@ -10,9 +10,12 @@
 3. Per read scenario: warm-up requests, then single-request latencies (median
    of 5), bytes, and SQL statements per request (X-SQL-Count, counted by the
    app's cursor), then `wrk` (2 threads, 4 connections, 15 s by default; 0
-   skips it) for req/s, p50 and p99. Write scenarios post what the browser
-   would (htmx requests) and report the median of their posts; each puts the
-   data back afterwards, so a rerun measures the same thing.
+   skips it) for req/s, p50 and p99. The read scenarios run twice: first with
+   every page rendered (PAGE_CACHE_MB=0), then as shipped, with the page cache
+   (app/web/pagecache.py) sending a page again while the database is unchanged.
+   Write scenarios post what the browser would (htmx requests) and report the
+   median of their posts; each puts the data back afterwards, so a rerun
+   measures the same thing.
 4. Writes bench/RESULTS.md and bench/results.json.
 
 Every address it sends traffic to is on the loopback interface.
@@ -172,9 +175,13 @@ def product_with_variants(conn, n_min, n_max=None):
     return row
 
 
-def start_server(url, port, workers):
+def start_server(url, port, workers, *, page_cache=True):
+    """`catalog serve` as in production; page_cache=False renders every page
+    (PAGE_CACHE_MB=0), for the numbers without the page cache."""
     env = {**os.environ, "DATABASE_URL": url, "SQL_COUNT_HEADER": "1",
            "WEB_CONCURRENCY": str(workers), "DB_POOL_MAX": "8"}
+    if not page_cache:
+        env["PAGE_CACHE_MB"] = "0"
     log = open(ROOT / ".local" / "bench-server.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "catalog"), "serve", "--host", HOST, "--port", str(port),
@@ -240,6 +247,19 @@ def measure_read(client, port, name, path, args):
     print(f"  {name:<28} {result['single_ms']:>8} ms  {statements} stmts  "
           f"{load['rps'] if load else '-':>8} req/s", flush=True)
     return result
+
+
+def measure_reads(read_plan, args):
+    client = Client(args.port)
+    client.sign_in()
+    results = []
+    for name, path in read_plan:
+        response, _, _ = client.request("GET", path)
+        if response.status == 404:
+            print(f"  {name:<28} skipped: {path} does not exist in this build")
+            continue
+        results.append(measure_read(client, args.port, name, path, args))
+    return results
 
 
 @dataclass
@@ -480,36 +500,71 @@ def side_by_side(peers):
                   (("django", "Django admin"), ("flask", "Flask-Admin"))
                   if name in runs[key]["scenarios"]}
         better = max(others.items(), key=lambda item: item[1]["load"]["rps"], default=None)
+        rendered = runs.get("catalog-rendered", {}).get("scenarios", {}).get(name)
         rows[sid] = {"name": name, "ours": ours, "others": others, "better": better,
-                     "ratio": (ours["load"]["rps"] / better[1]["load"]["rps"]) if better else None}
+                     "rendered": rendered,
+                     "ratio": (ours["load"]["rps"] / better[1]["load"]["rps"]) if better else None,
+                     "rendered_ratio": (rendered["load"]["rps"] / better[1]["load"]["rps"])
+                     if better and rendered else None}
     return rows
 
 
 def verdicts(result, pair):
-    """[(criterion, met, shown)] for one scenario of this run (pair: its side-by-side row)."""
+    """[(criterion, met, shown)] for one scenario of this run (pair: its side-by-side row).
+
+    Throughput and p99 are judged as shipped (with the page cache), and shown beside
+    the numbers with every page rendered; a single request's time and the statement
+    count are judged with every page rendered, as a first view is."""
     sid = result["scenario"].split()[0]
+    rendered = result.get("rendered") or result
     checks = []
     if sid in ("S1", "S2", "S3", "S4", "S5", "S6"):
         if pair and pair["ratio"] is not None:
-            checks.append(("≥10× the better peer", pair["ratio"] >= 10, f"{pair['ratio']:.1f}×"))
+            shown = f"{pair['ratio']:.1f}×"
+            if pair.get("rendered_ratio") is not None:
+                shown += f"; every page rendered {pair['rendered_ratio']:.1f}×"
+            checks.append(("≥10× the better peer", pair["ratio"] >= 10, shown))
         elif sid == "S6":
             checks.append(("≥10× the better peer", None, "no peer equivalent"))
         else:
             checks.append(("≥10× the better peer", None, "no side-by-side run"))
     if sid in ("S1", "S2", "S3", "S4") and result.get("p99_ms") is not None:
-        checks.append(("p99 < 50 ms", result["p99_ms"] < 50, f"{result['p99_ms']:g} ms"))
+        shown = f"{result['p99_ms']:g} ms"
+        if rendered is not result and rendered.get("p99_ms") is not None:
+            shown += f"; every page rendered {rendered['p99_ms']:g} ms"
+        checks.append(("p99 < 50 ms", result["p99_ms"] < 50, shown))
     if sid in ("S5", "S6"):
-        checks.append(("single < 100 ms", result["single_ms"] < 100, f"{result['single_ms']} ms"))
+        checks.append(("single < 100 ms, rendered", rendered["single_ms"] < 100,
+                       f"{rendered['single_ms']} ms"))
     if sid == "S7":
         # The count includes the signed-in user's lookup: the tree itself is the other one.
-        checks.append(("one query for the tree", result["statements"] <= 2,
-                       f"{result['statements']} statements (user + tree)"))
+        checks.append(("one query for the tree", rendered["statements"] <= 2,
+                       f"{rendered['statements']} statements (user + tree)"))
     limit = {"S8": (20, "< 20 ms"), "S9": (1000, "< 1 s"), "S10": (2000, "< 2 s")}.get(sid)
     if limit:
         checks.append((limit[1], result["single_ms"] < limit[0], f"{result['single_ms']} ms"))
-    checks.append((f"≤ {MAX_STATEMENTS} statements", result["statements"] <= MAX_STATEMENTS,
-                   str(result["statements"])))
+    checks.append((f"≤ {MAX_STATEMENTS} statements", rendered["statements"] <= MAX_STATEMENTS,
+                   str(rendered["statements"])
+                   + (f"; {result['statements']} from the cache" if rendered is not result
+                      else "")))
     return checks
+
+
+def cache_carried(results, pairs):
+    """The read targets met as shipped that the numbers with every page rendered miss."""
+    found = []
+    for r in results:
+        sid, rendered = r["scenario"].split()[0], r.get("rendered")
+        pair = pairs.get(sid) or {}
+        if not rendered:
+            continue
+        if (pair.get("ratio") or 0) >= 10 and (pair.get("rendered_ratio") or 10) < 10:
+            found.append(f"{r['scenario']}: ≥10× the better peer "
+                         f"({pair['rendered_ratio']:.1f}× rendered)")
+        if sid in ("S1", "S2", "S3", "S4") and (r.get("p99_ms") or 50) < 50 \
+                and (rendered.get("p99_ms") or 0) >= 50:
+            found.append(f"{r['scenario']}: p99 < 50 ms ({rendered['p99_ms']:g} ms rendered)")
+    return found
 
 
 def mark(met):
@@ -546,8 +601,13 @@ def write_results(results, facts, load_seconds, args, started):
         "(writes: the median of their posts, htmx requests as the page sends them). "
         "Statements are counted by the app per request (X-SQL-Count), including the "
         "signed-in user's lookup. Bytes are as sent (the load asks for no compression).",
+        "- **Page cache:** the read scenarios run twice on one server: first with every page "
+        "rendered (PAGE_CACHE_MB=0), then as shipped, where the page cache "
+        "(app/web/pagecache.py) sends a page again while the database, the account and the "
+        "request are unchanged, as they are under a load that repeats one request. The first "
+        "table is as shipped; the second shows every page rendered.",
         "",
-        "## Catalog, S1–S10",
+        "## Catalog, S1–S10 (as shipped)",
         "",
         "| scenario | req/s | p50 ms | p99 ms | single ms | bytes | statements | target | "
         "verdict |",
@@ -563,10 +623,33 @@ def write_results(results, facts, load_seconds, args, started):
             f"| {r['scenario']} | {r.get('rps', '–')} | {r.get('p50_ms', '–')} | "
             f"{r.get('p99_ms', '–')} | {r['single_ms']} | {r.get('bytes', '–'):,} | "
             f"{r['statements']} | {TARGETS.get(sid, '')} | {verdict} |")
+    lines += [
+        "",
+        "## Every page rendered (PAGE_CACHE_MB=0)",
+        "",
+        "What a first view costs, and what the reads give when no page is ever seen twice. "
+        "The ratio is from the side-by-side run below.",
+        "",
+        "| scenario | req/s | p50 ms | p99 ms | single ms | statements | ratio to the better "
+        "peer |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        rendered = r.get("rendered")
+        if not rendered:
+            continue
+        pair = pairs.get(r["scenario"].split()[0]) or {}
+        ratio = pair.get("rendered_ratio")
+        lines.append(
+            f"| {r['scenario']} | {rendered.get('rps', '–')} | {rendered.get('p50_ms', '–')} | "
+            f"{rendered.get('p99_ms', '–')} | {rendered['single_ms']} | "
+            f"{rendered['statements']} | " + (f"{ratio:.1f}×" if ratio else "–") + " |")
     lines += ["", "## Beside the peers", ""]
     if peers:
+        names = [k for k in ("django", "flask", "catalog", "catalog-rendered")
+                 if k in peers["runs"]]
         loads = [(peers["runs"][k]["loadavg_start"], peers["runs"][k]["loadavg_end"])
-                 for k in ("django", "flask", "catalog")]
+                 for k in names]
         lines += [
             f"From `bench/peers.py` run {peers['run_at']} (wrk -t2 -c{peers['connections']} "
             f"-d{peers['duration']}s, statements from PostgreSQL's statement log): Django admin, "
@@ -576,12 +659,15 @@ def write_results(results, facts, load_seconds, args, started):
             "products) in its own database on that server. The ratio is Catalog's req/s over "
             "the better peer's, both from that run. Load average during it: "
             + ", ".join(f"{'/'.join(f'{x:.1f}' for x in a)} → {'/'.join(f'{x:.1f}' for x in b)}"
-                        for a, b in loads) + " (Django, Flask-Admin, Catalog).",
+                        for a, b in loads) + f" ({', '.join(names)}).",
             "",
-            "| scenario | Catalog req/s | Django admin req/s | Flask-Admin req/s | ratio to the "
-            "better peer | Catalog p99 ms | better peer p99 ms | statements (pg log) Catalog / "
-            "Django / Flask-Admin |",
-            "|---|---:|---:|---:|---:|---:|---:|---|",
+            "Catalog ran twice: as shipped, and with every page rendered (PAGE_CACHE_MB=0).",
+            "",
+            "| scenario | Catalog req/s | Catalog, every page rendered, req/s | Django admin "
+            "req/s | Flask-Admin req/s | ratio to the better peer (rendered) | Catalog p99 ms "
+            "(rendered) | better peer p99 ms | statements (pg log) Catalog rendered / Django / "
+            "Flask-Admin |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|",
         ]
         for pair in pairs.values():
             ours = pair["ours"]
@@ -593,14 +679,19 @@ def write_results(results, facts, load_seconds, args, started):
             def stmts(s):
                 return str(s["sql_pglog"]["total"]) if s else "–"
 
-            better = pair["better"]
+            better, rendered = pair["better"], pair["rendered"]
+            ratio = "no peer equivalent"
+            if pair["ratio"] is not None:
+                ratio = f"{pair['ratio']:.1f}×" + (
+                    f" ({pair['rendered_ratio']:.1f}×)" if pair["rendered_ratio"] else "")
             lines.append(
-                f"| {pair['name']} | {ours['load']['rps']:.1f} | {rps('Django admin')} | "
-                f"{rps('Flask-Admin')} | "
-                + (f"{pair['ratio']:.1f}×" if pair["ratio"] is not None else "no peer equivalent")
-                + f" | {ours['load']['p99_ms']:.1f} | "
+                f"| {pair['name']} | {ours['load']['rps']:.1f} | "
+                + (f"{rendered['load']['rps']:.1f}" if rendered else "–")
+                + f" | {rps('Django admin')} | {rps('Flask-Admin')} | {ratio} | "
+                f"{ours['load']['p99_ms']:.1f}"
+                + (f" ({rendered['load']['p99_ms']:.1f})" if rendered else "") + " | "
                 + (f"{better[1]['load']['p99_ms']:.1f}" if better else "–")
-                + f" | {stmts(ours)} / {stmts(others.get('Django admin'))} / "
+                + f" | {stmts(rendered or ours)} / {stmts(others.get('Django admin'))} / "
                 f"{stmts(others.get('Flask-Admin'))} |")
         lines += [
             "",
@@ -615,8 +706,11 @@ def write_results(results, facts, load_seconds, args, started):
            for name, ok, shown in checks if ok is True]
     missed = [f"{scenario}: {name} ({shown})" for scenario, checks in summary
               for name, ok, shown in checks if ok is False]
+    by_cache = cache_carried(results, pairs)
     lines += ["", "## Targets", "", f"Met ({len(met)}):", "", *[f"- {m}" for m in met], "",
-              f"Missed ({len(missed)}):", "", *[f"- {m}" for m in missed], ""]
+              f"Missed ({len(missed)}):", "", *[f"- {m}" for m in missed], "",
+              f"Met as shipped, missed with every page rendered ({len(by_cache)}):", "",
+              *[f"- {m}" for m in by_cache], ""]
     path = ROOT / "bench" / "RESULTS.md"
     # The notes on why a target is missed are written by hand: a rerun keeps them.
     if path.exists() and NOTES_HEADING in (old := path.read_text()):
@@ -645,17 +739,20 @@ def main():
     print(f"Data: {facts}", flush=True)
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
         read_plan, write_plan = reads(conn), writes(conn)
-    server = start_server(url, args.port, args.workers)
-    results = []
+    print("Every page rendered (PAGE_CACHE_MB=0):", flush=True)
+    server = start_server(url, args.port, args.workers, page_cache=False)
     try:
+        rendered = measure_reads(read_plan, args)
+    finally:
+        stop_server(server)
+    print("As shipped (page cache on):", flush=True)
+    server = start_server(url, args.port, args.workers)
+    try:
+        results = measure_reads(read_plan, args)
+        for result in results:
+            result["rendered"] = next((r for r in rendered if r["path"] == result["path"]), None)
         client = Client(args.port)
         client.sign_in()
-        for name, path in read_plan:
-            response, _, _ = client.request("GET", path)
-            if response.status == 404:
-                print(f"  {name:<28} skipped: {path} does not exist in this build")
-                continue
-            results.append(measure_read(client, args.port, name, path, args))
         for write in write_plan:
             results.append(measure_write(client, url, write))
     finally:

@@ -1,6 +1,7 @@
 """Product images by URL and upload, their order, thumbnails, variant images, category
 images, the media store, and the Trash."""
 
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -520,3 +521,74 @@ def test_an_oversized_category_upload_is_refused_at_the_file_field(client, conn,
     page = text(response)
     assert "Those files add up to more than 20.0 MB" in page and 'id="file-error"' in page
     assert conn.execute("SELECT count(*) AS n FROM images").fetchone()["n"] == 0
+
+
+# --- What the camera wrote -------------------------------------------------------
+
+
+def camera_exif(orientation=6):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0xA431] = "SN-12345"  # the body's serial number
+    exif[0x8825] = {1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 36.0)}  # GPS
+    return exif
+
+
+def stored_file(media_root, image) -> bytes:
+    sha = image["metadata"]["sha256"]
+    extension = image["url"].rsplit(".", 1)[1]
+    data = (Path(media_root) / sha[:2] / f"{sha}.{extension}").read_bytes()
+    assert image["metadata"]["bytes"] == len(data)
+    return data
+
+
+@pytest.mark.parametrize("image_format, extension", [("JPEG", "jpg"), ("PNG", "png"),
+                                                     ("WEBP", "webp")])
+def test_an_upload_is_stored_without_location_serial_or_owner_but_turned_right(
+        client, conn, media_root, image_format, extension):
+    from PIL.PngImagePlugin import PngInfo
+
+    picture = Image.new("RGB", (40, 30), "red")
+    picture.putpixel((3, 4), (10, 200, 30))
+    options = {"exif": camera_exif(), "xmp": b"<x:xmpmeta>Home, 52.52 N</x:xmpmeta>"}
+    if image_format == "PNG":
+        info = PngInfo()
+        info.add_text("Author", "Anna Example")
+        options = {"exif": camera_exif(), "pnginfo": info}
+    if image_format == "WEBP":
+        options["lossless"] = True
+    out = io.BytesIO()
+    picture.save(out, image_format, **options)
+    sent = out.getvalue()
+    assert b"SN-12345" in sent
+    pid = make_product(conn, "Camera bag")
+    response = upload(client, pid, (sent, f"photo.{extension}"))
+    assert response.status_code == 200, text(response)[:500]
+    [image] = images(conn, pid)
+    kept = stored_file(media_root, image)
+    for private in (b"SN-12345", b"PhoneMaker", b"52.52", b"Anna Example"):
+        assert private not in kept
+    with Image.open(io.BytesIO(sent)) as before, Image.open(io.BytesIO(kept)) as after:
+        exif = after.getexif()
+        assert exif.get_ifd(0x8825) == {} and 0xA431 not in exif
+        if image_format == "JPEG":  # browsers turn JPEGs by it: it stays
+            assert exif.get(0x0112) == 6
+        assert after.tobytes() == before.tobytes()  # the very same pixels, not re-encoded
+    assert image["metadata"]["sha256"] == hashlib.sha256(kept).hexdigest()
+
+
+def test_a_multi_picture_jpeg_keeps_only_the_picture_shown(client, conn, media_root):
+    data = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(
+        data, "MPO", save_all=True, exif=camera_exif(orientation=1),
+        append_images=[Image.new("RGB", (40, 30), "blue")])
+    pid = make_product(conn, "Camera bag")
+    assert upload(client, pid, (data.getvalue(), "photo.jpg")).status_code == 200
+    [image] = images(conn, pid)
+    kept = stored_file(media_root, image)
+    assert b"SN-12345" not in kept and b"MPF\x00" not in kept
+    with Image.open(io.BytesIO(kept)) as stored:
+        red, green, blue = stored.getpixel((5, 5))
+        assert stored.format == "JPEG" and red > 200 and green < 50 and blue < 50
+        assert 0x0112 not in stored.getexif()  # orientation 1 needs no EXIF at all

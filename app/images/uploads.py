@@ -1,5 +1,6 @@
 """Uploaded image files: what they really are (Pillow decides, not the name or the
-declared type), and a small preview for the grid.
+declared type), stored without the camera's metadata (scrub.py), and a small
+preview for the grid.
 
 Nothing here touches the database or the storage: `inspect()` turns bytes into
 an `Upload` or raises `UploadRefused` with a message for staff, and
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..web.files import clean_filename
+from .scrub import ORIENTATION, scrub
 
 FILE_LIMIT = 10 * 1024 * 1024  # bytes per file
 MAX_FILES = 20  # files per upload
@@ -90,6 +92,7 @@ def inspect(filename: str | None, data: bytes) -> Upload:
             # verify() leaves the image unusable; decoding proves the pixels are there.
             with Image.open(io.BytesIO(data), formats=[image_format]) as image:
                 image.load()
+                orientation = image.getexif().get(ORIENTATION)
     except UploadRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -100,6 +103,7 @@ def inspect(filename: str | None, data: bytes) -> Upload:
     except (OSError, SyntaxError, ValueError, EOFError, KeyError, IndexError):
         raise UploadRefused(f"“{name}” looks like an image but is damaged or cut short; "
                             "it could not be read.") from None
+    data = scrub(data, image_format, orientation)
     return Upload(filename=name, data=data, format=image_format, width=width, height=height,
                   sha256=hashlib.sha256(data).hexdigest())
 

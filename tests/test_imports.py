@@ -613,10 +613,11 @@ def test_our_media_exported_from_another_host_name_is_the_same_image(client, con
     assert counts(conn, upload(client, text))["unchanged"] == 1
 
 
-def test_pasted_rows_over_half_a_megabyte_are_read(client, conn):
+def test_pasted_rows_over_half_a_megabyte_are_read(client, conn, database_url):
     rows = "".join(f"p-{n},Product {n} {'x' * 40}\n" for n in range(12_000))
     assert len(rows) > 600_000
     import_id = upload(client, "handle,title\n" + rows)
+    run_jobs(database_url)  # over 5,000 rows: checked by the job
     assert counts(conn, import_id)["create"] == 12_000
 
 
@@ -626,3 +627,58 @@ def test_a_file_over_the_request_limit_is_refused_at_the_field(client, app):
     page = response.get_data(as_text=True)
     assert "the most one import may carry" in page
     assert 'name="file"' in page
+
+
+# --- A big file: checked by a job --------------------------------------------------------
+
+
+def test_a_big_file_is_checked_by_a_job_while_the_page_waits(client, conn, database_url, app,
+                                                               monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_CHECK_IN_REQUEST_ROWS", 2)
+    make_product(conn, "Old tee", handle="old-tee")
+    text = ("handle,title,status\n"
+            "old-tee,Old tee renamed,draft\nnew-one,New one,draft\nbad-one,Bad one,live\n")
+    import_id = upload(client, text)
+    assert status(conn, import_id)["status"] == "checking"
+    page = client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert "Checking 3 rows against the catalog…" in page
+    assert "Import the valid rows only" not in page
+    assert client.submit(f"/imports/{import_id}/apply", {"mode": "valid"}).status_code == 302
+    assert status(conn, import_id)["status"] == "checking"  # nothing to apply yet
+    poll = client.get(f"/imports/{import_id}/status", headers={"HX-Request": "true"})
+    assert "HX-Refresh" not in poll.headers
+    listing = client.get("/imports/").get_data(as_text=True)
+    assert "Checking</span>" in listing and "built-in method" not in listing
+
+    run_jobs(database_url)
+    assert status(conn, import_id)["status"] == "previewed"
+    found = counts(conn, import_id)
+    assert (found["create"], found["update"], found["error_rows"]) == (1, 1, 1)
+    assert [(line, column) for line, column, _ in errors(conn, import_id)] == [(4, "status")]
+    poll = client.get(f"/imports/{import_id}/status", headers={"HX-Request": "true"})
+    assert poll.headers["HX-Refresh"] == "true"
+    page = client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert "Import the valid rows only (2 products)" in page
+    apply(client, database_url, import_id, mode="valid")
+    titles = {r["title"] for r in conn.execute("SELECT title FROM products")}
+    assert titles == {"Old tee renamed", "New one"}
+
+
+def test_a_check_that_stops_on_the_server_says_so_and_cannot_be_applied(
+        client, conn, database_url, app, monkeypatch):
+    from app.imports import apply as applier
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setitem(app.config, "IMPORT_CHECK_IN_REQUEST_ROWS", 1)
+    monkeypatch.setattr(applier, "dry_run", broken)
+    import_id = upload(client, "handle,title\na,A\nb,B\n")
+    run_jobs(database_url)
+    record = status(conn, import_id)
+    assert record["status"] == "failed" and "the disk is on fire" in record["error"]
+    page = client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert "Checking the file stopped on the server" in page and "Try again" not in page
+    client.submit(f"/imports/{import_id}/apply", {"mode": "all"})
+    assert status(conn, import_id)["status"] == "failed"
+    assert conn.execute("SELECT count(*) AS n FROM products").fetchone()["n"] == 0

@@ -276,6 +276,33 @@ def run_import(url: str, import_id: str) -> str:
         return "applied"
 
 
+def run_check(url: str, import_id: str) -> str:
+    """The dry run of a big file, as a job: what each row would do, stored for the
+    preview. Returns the import's status afterwards."""
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        record = queries.claim_check(conn, import_id=import_id)
+        if record is None:
+            return "skipped"
+        try:
+            parsed = csvio.read(record["content"])
+            plan = dry_run(conn, parsed, base_url=record["base_url"])
+            with conn.transaction():
+                if queries.update_import_checked(
+                        conn, import_id=import_id,
+                        counts={**plan.counts(), "ignored": parsed.ignored}):
+                    queries.insert_import_items(conn, import_id=import_id, items=plan.items())
+                    queries.replace_import_errors(conn, import_id=import_id,
+                                                  errors=issue_rows(plan))
+        except Exception as error:  # the page says what went wrong
+            log.exception("checking import %s failed", import_id)
+            queries.update_import_finished(
+                conn, import_id=import_id, status="failed", result={"stage": "check"},
+                error=f"Checking the file stopped on the server ({error}). Nothing was "
+                      "changed; upload the file again.")
+            return "failed"
+    return "previewed"
+
+
 def _apply(conn, parsed, record, report, *, valid_only):
     """Plan again under lock and write, in one transaction; (plan, failed products)."""
     failed = []

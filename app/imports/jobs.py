@@ -23,7 +23,7 @@ import procrastinate
 from psycopg.conninfo import make_conninfo
 
 from ..migrate import JOB_QUEUE_SCHEMA
-from .apply import run_import
+from .apply import run_check, run_import
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,27 @@ def apply_import(import_id: str) -> str:
     return run_import(database_url(), import_id)
 
 
+@queue.task(name="imports.check", queue=QUEUE)
+def check_import(import_id: str) -> str:
+    """Check an uploaded file too big to check within its upload (the dry run)."""
+    return run_check(database_url(), import_id)
+
+
+def _on_queue(conn):
+    """The caller's connection, able to queue jobs for the rest of its transaction."""
+    conn.execute("SELECT set_config('search_path', %s, true)", (f"{JOB_QUEUE_SCHEMA}, public",))
+    return conn
+
+
 def defer_import(conn, *, import_id: str) -> int:
     """Queue the import's job in the caller's transaction; the job's id."""
-    conn.execute("SELECT set_config('search_path', %s, true)", (f"{JOB_QUEUE_SCHEMA}, public",))
-    return apply_import.configure(connection=conn, lock=LOCK).defer(import_id=import_id)
+    return apply_import.configure(connection=_on_queue(conn), lock=LOCK).defer(
+        import_id=import_id)
+
+
+def defer_check(conn, *, import_id: str) -> int:
+    """Queue the file's check in the caller's transaction; the job's id."""
+    return check_import.configure(connection=_on_queue(conn)).defer(import_id=import_id)
 
 
 def queue_conninfo(url: str) -> str:

@@ -509,18 +509,54 @@ IMPORT_COLUMNS = """
 
 
 def insert_import(conn, *, import_id, file_name, content, encoding, delimiter, base_url,
-                  row_count, counts, change_set_id, created_by):
+                  row_count, counts, change_set_id, created_by, status="previewed"):
     conn.execute(
         """
         INSERT INTO product_imports (id, file_name, content, encoding, delimiter, base_url,
-                                     row_count, counts, change_set_id, created_by)
+                                     row_count, counts, change_set_id, created_by, status)
         VALUES (%(id)s, %(file_name)s, %(content)s, %(encoding)s, %(delimiter)s,
-                %(base_url)s, %(row_count)s, %(counts)s, %(change_set_id)s, %(created_by)s)
+                %(base_url)s, %(row_count)s, %(counts)s, %(change_set_id)s, %(created_by)s,
+                %(status)s)
         """,
         {"id": import_id, "file_name": file_name, "content": content, "encoding": encoding,
          "delimiter": delimiter, "base_url": base_url, "row_count": row_count,
-         "counts": Jsonb(counts), "change_set_id": change_set_id, "created_by": created_by},
+         "counts": Jsonb(counts), "change_set_id": change_set_id, "created_by": created_by,
+         "status": status},
     )
+
+
+def claim_check(conn, *, import_id):
+    """Mark a `checking` import as taken by a job (its phase) and return its file; None
+    when it is not waiting for its check."""
+    return conn.execute(
+        """
+        UPDATE product_imports
+           SET phase = 'Checking the rows against the catalog',
+               started_at = now()
+         WHERE id = %(import_id)s
+           AND status = 'checking'
+           AND content IS NOT NULL
+        RETURNING id, content, base_url
+        """,
+        {"import_id": import_id},
+    ).fetchone()
+
+
+def update_import_checked(conn, *, import_id, counts):
+    """checking -> previewed, with the dry run's counts; None when it was not checking."""
+    return conn.execute(
+        """
+        UPDATE product_imports
+           SET status = 'previewed',
+               counts = %(counts)s,
+               phase = '',
+               started_at = NULL
+         WHERE id = %(import_id)s
+           AND status = 'checking'
+        RETURNING id
+        """,
+        {"import_id": import_id, "counts": Jsonb(counts)},
+    ).fetchone()
 
 
 def insert_import_items(conn, *, import_id, items):
@@ -633,7 +669,8 @@ def list_import_errors(conn, *, import_id, limit, offset):
 
 
 def update_import_queued(conn, *, import_id, mode):
-    """previewed -> queued, once: None when the import was not waiting to be applied."""
+    """previewed -> queued, once: None when the import was not waiting to be applied
+    (or was never checked: only a finished dry run has the count of its writes)."""
     return conn.execute(
         """
         UPDATE product_imports
@@ -644,6 +681,7 @@ def update_import_queued(conn, *, import_id, mode):
          WHERE id = %(import_id)s
            AND status IN ('previewed', 'failed')
            AND content IS NOT NULL
+           AND counts ? 'writes'
         RETURNING id
         """,
         {"import_id": import_id, "mode": mode},
@@ -695,7 +733,7 @@ def delete_stale_imports(conn, *, preview_days, report_days):
     conn.execute(
         """
         DELETE FROM product_imports
-         WHERE (status = 'previewed'
+         WHERE (status IN ('checking', 'previewed')
                 AND created_at < now() - make_interval(days => %(preview_days)s))
             OR (status IN ('applied', 'failed')
                 AND created_at < now() - make_interval(days => %(report_days)s))

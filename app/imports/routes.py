@@ -25,7 +25,7 @@ from . import csvio, queries
 from . import export as exporter
 from .apply import dry_run, issue_rows
 from .forms import ApplyForm, UploadForm
-from .jobs import defer_import
+from .jobs import defer_check, defer_import
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -95,7 +95,11 @@ def index():
 
 @bp.post("/")
 def create():
-    """Read the file, check every row against the catalog (the dry run) and show it."""
+    """Read the file, check every row against the catalog (the dry run) and show it.
+
+    A file over IMPORT_CHECK_IN_REQUEST_ROWS rows is checked by a job instead (a
+    100,000-row file takes 10–20 s): the page shows it being checked, and the preview
+    when it is done, also after a reload or from another tab."""
     form = UploadForm()
     if not form.validate():
         return render_index(form, 422)
@@ -107,9 +111,10 @@ def create():
         field.errors.append(str(error))
         return render_index(form, 422)
     base_url = request.url_root
-    plan = dry_run(get_conn(), parsed, base_url=base_url)
-    counts = plan.counts()
-    counts["ignored"] = parsed.ignored
+    check_later = len(parsed.rows) > current_app.config["IMPORT_CHECK_IN_REQUEST_ROWS"]
+    plan = None if check_later else dry_run(get_conn(), parsed, base_url=base_url)
+    counts = {"ignored": parsed.ignored} if check_later else \
+        {**plan.counts(), "ignored": parsed.ignored}
     import_id = new_id("import")
     text = content if isinstance(content, str) else csvio.decode(content)[0]
     with transaction() as conn:
@@ -119,9 +124,13 @@ def create():
             conn, import_id=import_id, file_name=file_name, content=text.removeprefix("\ufeff"),
             encoding=parsed.encoding, delimiter=parsed.delimiter, base_url=base_url,
             row_count=len(parsed.rows), counts=counts, change_set_id=new_change_set_id(),
-            created_by=current_user_id())
-        queries.insert_import_items(conn, import_id=import_id, items=plan.items())
-        queries.replace_import_errors(conn, import_id=import_id, errors=issue_rows(plan))
+            created_by=current_user_id(), status="checking" if check_later else "previewed")
+        if check_later:
+            queries.update_import_job(conn, import_id=import_id,
+                                      job_id=defer_check(conn, import_id=import_id))
+        else:
+            queries.insert_import_items(conn, import_id=import_id, items=plan.items())
+            queries.replace_import_errors(conn, import_id=import_id, errors=issue_rows(plan))
     return redirect(url_for("imports.show", import_id=import_id))
 
 
@@ -181,12 +190,13 @@ def show(import_id):
 
 @bp.get("/<import_id>/status")
 def status(import_id):
-    """What the page polls while the job runs; a finished job reloads the page."""
+    """What the page polls while a job runs; a finished job reloads the page."""
     record = get_import_or_404(import_id)
     response = current_app.make_response(
         render_template("imports/_status.html", record=record, form=ApplyForm(),
                         waited=waited(record), oob=True))
-    if record["status"] in ("applied", "failed") and request.headers.get("HX-Request"):
+    if record["status"] in ("previewed", "applied", "failed") \
+            and request.headers.get("HX-Request"):
         response.headers["HX-Refresh"] = "true"
     return response
 

@@ -51,7 +51,8 @@ class ProductFilterForm(Form):
     """The list's query string: search, filters, sort, page. Anything odd falls back."""
 
     q = StringField("Search", filters=[strip])
-    # LeanSelect: every list page renders these, collections and types in full.
+    # LeanSelect: every list page renders these; collections, types, tags and
+    # categories only with their chosen option (the rest load on first use).
     status = SelectField("Status", choices=options(("", "All statuses"),
                                                    *[(s, s.capitalize()) for s in STATUSES]),
                          widget=LeanSelect())
@@ -78,12 +79,17 @@ class ProductFilterForm(Form):
             sort=self.sort.data if self.sort.data in SORTS else DEFAULT_SORT,
         )
 
-    def set_choices(self, choices) -> None:
-        self.collection_id.choices = (options(("", "All collections"))
-                                      + _pairs(choices["collections"]))
-        self.type_id.choices = options(("", "All types")) + _pairs(choices["types"])
-        self.tag_id.choices = options(("", "All tags")) + _pairs(choices["tags"])
-        self.category_id.choices = options(("", "All categories")) + _pairs(choices["categories"])
+    LAZY = {"collection_id": "All collections", "type_id": "All types",
+            "tag_id": "All tags", "category_id": "All categories"}
+
+    def set_lazy_choices(self, labels) -> None:
+        """Each filter select starts with its blank and the chosen option (labels: field
+        name -> the chosen option's label); the rest load when it is first used."""
+        for name, blank in self.LAZY.items():
+            field = getattr(self, name)
+            field.choices = options(("", blank))
+            if field.data and labels.get(name):
+                field.choices += options((field.data, labels[name]))
 
     @property
     def active(self) -> bool:

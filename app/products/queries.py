@@ -275,9 +275,10 @@ _CATEGORY_CHOICES = """
 """
 
 
-def get_choice_labels(conn, *, tag_id=None, category_id=None):
-    """Labels of the tag and category a list is filtered by (the lazily loaded selects
-    show the selected option before the rest arrive)."""
+def get_choice_labels(conn, *, collection_id=None, type_id=None, tag_id=None,
+                      category_id=None):
+    """Labels of the collection, type, tag and category a list is filtered by (the lazily
+    loaded selects show the selected option before the rest arrive)."""
     return conn.execute(
         """
         WITH RECURSIVE path AS (
@@ -289,10 +290,13 @@ def get_choice_labels(conn, *, tag_id=None, category_id=None):
               FROM p_categories AS c
               JOIN path ON path.parent_id = c.id
         )
-        SELECT (SELECT value FROM p_tags WHERE id = %(tag_id)s) AS tag,
-               (SELECT label FROM path WHERE parent_id IS NULL) AS category
+        SELECT (SELECT title FROM p_collections WHERE id = %(collection_id)s) AS collection_id,
+               (SELECT value FROM p_types WHERE id = %(type_id)s) AS type_id,
+               (SELECT value FROM p_tags WHERE id = %(tag_id)s) AS tag_id,
+               (SELECT label FROM path WHERE parent_id IS NULL) AS category_id
         """,
-        {"tag_id": tag_id, "category_id": category_id},
+        {"collection_id": collection_id, "type_id": type_id, "tag_id": tag_id,
+         "category_id": category_id},
     ).fetchone()
 
 

@@ -24,7 +24,7 @@ from ..web.handles import free_handle, make_handle
 from ..web.pagecache import cached_page
 from ..web.pagination import Page, page_number
 from . import queries, workflow
-from .forms import BulkForm, ProductFilterForm, comparable, options, product_form
+from .forms import BulkForm, ProductFilterForm, comparable, product_form
 
 bp = Blueprint("products", __name__, url_prefix="/products")
 
@@ -72,15 +72,10 @@ def list_context(conn, args, *, full_page: bool):
                "list_url": list_url,
                "page_url": lambda n: list_url(page=n if n > 1 else None)}
     if full_page:
-        choices = queries.get_choices(conn, tags=False, categories=False)
-        form.set_choices(choices)
-        if filters.tag_id or filters.category_id:
-            labels = queries.get_choice_labels(
-                conn, tag_id=filters.tag_id, category_id=filters.category_id)
-            if labels["tag"]:
-                form.tag_id.choices += options((filters.tag_id, labels["tag"]))
-            if labels["category"]:
-                form.category_id.choices += options((filters.category_id, labels["category"]))
+        chosen = {"collection_id": filters.collection_id, "type_id": filters.type_id,
+                  "tag_id": filters.tag_id, "category_id": filters.category_id}
+        labels = queries.get_choice_labels(conn, **chosen) if any(chosen.values()) else {}
+        form.set_lazy_choices(labels)
     return context
 
 

@@ -43,6 +43,23 @@ def test_filter_sort_and_page_survive_a_reload_and_back(page, conn):
     expect(result_titles(page)).to_have_count(50)
 
 
+def test_the_collection_filter_loads_its_options_when_used_and_keeps_the_choice(page, conn):
+    summer = make_collection(conn, "Summer")
+    make_collection(conn, "Winter")
+    make_product(conn, "Linen Shirt", collection_id=summer)
+    make_product(conn, "Wool Beanie")
+    page.goto("/products/")
+    select = page.get_by_label("Filter by collection")
+    expect(select.locator("option")).to_have_count(1)
+    select.focus()
+    expect(select.locator("option")).to_have_text(["All collections", "Summer", "Winter"])
+    select.select_option(label="Summer")
+    expect(result_titles(page)).to_have_text(["Linen Shirt"])
+    page.reload()
+    expect(page.get_by_label("Filter by collection")).to_have_value(summer)
+    expect(result_titles(page)).to_have_text(["Linen Shirt"])
+
+
 def test_bulk_status_change_reports_the_refused_products_by_name(page, conn):
     make_product(conn, "Ready one", status="proposed")
     make_product(conn, "Still a draft", status="draft")

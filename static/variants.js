@@ -15,6 +15,12 @@
  *   Ctrl+↑ / Ctrl+↓ first / last row
  *   Alt+↑ / Alt+↓   move the row up / down (saves the order)
  *   Ctrl+S          save the row now
+ * A row's select checkbox and its Open link are stops too, at the row's two
+ * ends (moving over the cells alone skipped them: no selecting a row or opening
+ * a variant from the keyboard): ← from the first cell, → from the last, Tab on
+ * from row to row, ↑/↓ within their column. Space ticks the box (Enter moves
+ * down, as in a checkbox cell) and Enter follows the link. Tab and the arrows
+ * keep the order the row is read in; Home / End stay on the editable cells.
  * Leaving a changed cell saves its row: htmx posts the row form; the answer
  * (the row as the server sees it) is merged into the row in place, so focus
  * and anything typed meanwhile stay. A refused value stays in its cell with
@@ -26,6 +32,9 @@
   "use strict";
 
   var CELL = "table.variant-grid td.cell input";
+  var SELECT = "table.variant-grid td.col-check input.row-select";
+  var OPEN = "table.variant-grid td.col-open a.open-link";
+  var STOP = [CELL, SELECT, OPEN].join(", "); // what arrows and Tab move between
   var editing = null; // the text input in edit mode, if any
   var focusFirstCell = false; // after "Generate": put the caret in the new grid
 
@@ -47,6 +56,18 @@
   }
   function isDirty(input) { return valueOf(input) !== savedOf(input); }
   function cellsOf(row) { return Array.prototype.slice.call(row.querySelectorAll("td.cell input")); }
+  function enabled(el) { return !el.disabled; }
+  /* A row's stops in the order it is read: select checkbox, cells, Open link. A
+     disabled checkbox (a reader's grid) takes no focus, so it is no stop. */
+  function stopsOf(row) {
+    return Array.prototype.filter.call(row.querySelectorAll(STOP), enabled);
+  }
+  /* The same column in another row. */
+  function columnOf(stop) {
+    if (stop.matches(SELECT)) return "td.col-check input.row-select";
+    if (stop.matches(OPEN)) return "td.col-open a.open-link";
+    return 'td.cell[data-col="' + cellOf(stop).getAttribute("data-col") + '"] input';
+  }
   function rowsOf(table) { return Array.prototype.slice.call(table.querySelectorAll("tbody tr.grid-row")); }
   function rowForm(row) { return row.querySelector("form.row-form"); }
   /* The row a row form belongs to as the page shows it now (the grid may have been
@@ -278,9 +299,9 @@
   }
 
   function focusCell(input, edit) {
-    if (!input) return false;
+    if (!input || input.disabled) return false;
     input.focus({ preventScroll: true });
-    var cell = cellOf(input) || input;
+    var cell = closest(input, "td") || input;
     cell.scrollIntoView({ block: "nearest", inline: "nearest" });
     setEditing(input, !!edit);
     if (isText(input)) {
@@ -296,21 +317,20 @@
     var index = rows.indexOf(row);
     var target = toEdge ? rows[step < 0 ? 0 : rows.length - 1] : rows[index + step];
     if (!target || target === row) return false;
-    var col = cellOf(input).getAttribute("data-col");
-    return focusCell(target.querySelector('td.cell[data-col="' + col + '"] input'));
+    return focusCell(target.querySelector(columnOf(input)));
   }
 
   function moveHorizontal(input, step, wrap) {
     var row = rowOf(input);
-    var cells = cellsOf(row);
-    var index = cells.indexOf(input) + step;
-    if (index >= 0 && index < cells.length) return focusCell(cells[index]);
+    var stops = stopsOf(row);
+    var index = stops.indexOf(input) + step;
+    if (index >= 0 && index < stops.length) return focusCell(stops[index]);
     if (!wrap) return false;
     var rows = rowsOf(closest(input, "table"));
     var next = rows[rows.indexOf(row) + step];
     if (!next) return false;
-    var nextCells = cellsOf(next);
-    return focusCell(step > 0 ? nextCells[0] : nextCells[nextCells.length - 1]);
+    var nextStops = stopsOf(next);
+    return focusCell(step > 0 ? nextStops[0] : nextStops[nextStops.length - 1]);
   }
 
   function revert(input) {
@@ -345,8 +365,9 @@
 
   document.addEventListener("keydown", function (event) {
     var input = event.target;
-    if (!input.matches || !input.matches(CELL)) return;
-    var text = isText(input);
+    if (!input.matches || !input.matches(STOP)) return;
+    var cell = input.matches(CELL); // else the select checkbox or the Open link
+    var text = cell && isText(input);
     var inEdit = editing === input;
     var key = event.key;
     if (event.altKey && (key === "ArrowUp" || key === "ArrowDown")) {
@@ -355,7 +376,7 @@
       return;
     }
     if (event.ctrlKey || event.metaKey) {
-      if (key === "s" || key === "S") {
+      if (cell && (key === "s" || key === "S")) {
         event.preventDefault();
         saveIfChanged(input);
       } else if (key === "ArrowUp" || key === "ArrowDown") {
@@ -380,14 +401,19 @@
       case "End":
         if (text && inEdit) return;
         event.preventDefault();
-        var cells = cellsOf(rowOf(input));
+        var cells = cellsOf(rowOf(input)).filter(enabled);
         focusCell(key === "Home" ? cells[0] : cells[cells.length - 1]);
         break;
       case "Tab":
         if (moveHorizontal(input, event.shiftKey ? -1 : 1, true)) event.preventDefault();
         break;
       case "Enter":
+        if (!cell && input.type !== "checkbox") return; // the Open link: follow it
         event.preventDefault();
+        if (!cell) {
+          moveVertical(input, event.shiftKey ? -1 : 1, false);
+          break;
+        }
         if (text && !inEdit && !input.readOnly) {
           setEditing(input, true);
           caretToEnd(input);
@@ -407,6 +433,7 @@
         }
         break;
       case "Escape":
+        if (!cell) return;
         event.preventDefault();
         revert(input);
         break;
@@ -419,7 +446,7 @@
 
   document.addEventListener("focusin", function (event) {
     var input = event.target;
-    if (!input.matches || !input.matches(CELL)) return;
+    if (!input.matches || !input.matches(STOP)) return;
     var row = rowOf(input);
     if (row) row.classList.add("is-active");
     if (editing !== input && isText(input)) input.select();
@@ -435,7 +462,7 @@
 
   document.addEventListener("focusout", function (event) {
     var input = event.target;
-    if (!input.matches || !input.matches(CELL)) return;
+    if (!input.matches || !input.matches(STOP)) return;
     var row = rowOf(input);
     if (row && !row.contains(event.relatedTarget)) row.classList.remove("is-active");
     if (editing === input) setEditing(input, false);

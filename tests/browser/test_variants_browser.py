@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import browser_sign_in
@@ -40,6 +41,8 @@ def build_3_by_3(page, conn):
 def test_build_options_generate_and_fill_skus_without_the_mouse(page, conn):
     pid = build_3_by_3(page, conn)
     expect(page.get_by_text("9 variants created.")).to_be_visible()
+    # The product's own summary beside the form follows the grid.
+    expect(page.locator("#variant-summary")).to_contain_text("9 variants")
     titles = page.locator("#variant-grid tbody td[data-col=title] input")
     expect(titles.first).to_have_value("Red / S")
     expect(titles.last).to_have_value("Green / L")
@@ -149,9 +152,11 @@ def test_keyboard_moves_between_cells_and_escape_puts_the_saved_value_back(page,
     expect(page.get_by_label("Title, Red / M", exact=True)).to_be_focused()
     page.keyboard.press("End")
     expect(page.get_by_label("Material, Red / M", exact=True)).to_be_focused()
-    page.keyboard.press("Tab")  # on to the next row
+    for _ in range(3):  # the row's Open link, the next row's select box, its first cell
+        page.keyboard.press("Tab")
     expect(page.get_by_label("Title, Red / L", exact=True)).to_be_focused()
-    page.keyboard.press("Shift+Tab")
+    for _ in range(3):
+        page.keyboard.press("Shift+Tab")
     expect(page.get_by_label("Material, Red / M", exact=True)).to_be_focused()
     # Enter edits (the caret moves inside), Escape puts the saved value back
     page.keyboard.press("Home")
@@ -173,6 +178,61 @@ def test_keyboard_moves_between_cells_and_escape_puts_the_saved_value_back(page,
                         "ORDER BY variant_rank", (pid,)).fetchall()
     assert [r["title"] for r in rows if r["allow_backorder"]] == ["Red / L"]
     assert [r["title"] for r in rows][:3] == ["Red / S", "Red / M", "Red / L"]
+
+
+def expect_visible_focus(locator):
+    expect(locator).to_be_focused()
+    expect(locator).to_have_css("outline-style", "solid")
+
+
+@pytest.mark.parametrize("grid", ["", "/variants"], ids=["product-page", "grid-page"])
+def test_select_boxes_and_open_links_are_reached_from_the_keyboard(page, conn, grid):
+    pid = make_product(conn, "Canvas Tote", skus=["CT-1", "CT-2", "CT-3"])
+    page.goto(f"/products/{pid}{grid}")
+    page.get_by_label("Title, CT-1", exact=True).focus()
+    # Row 2's select box is left of its first cell, row 3's below it.
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowLeft")
+    expect_visible_focus(page.get_by_label("Select CT-2", exact=True))
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")
+    expect_visible_focus(page.get_by_label("Select CT-3", exact=True))
+    page.keyboard.press("Space")
+    expect(page.get_by_text("2 variants selected.")).to_be_visible()
+    expect(page.get_by_label("Select CT-1", exact=True)).not_to_be_checked()
+    expect(page.get_by_label("Select CT-2", exact=True)).to_be_checked()
+    expect(page.get_by_label("Select CT-3", exact=True)).to_be_checked()
+    # Shift+Tab from row 3's box goes back to row 2's Open link; Tab comes back.
+    page.keyboard.press("Shift+Tab")
+    open_2 = page.get_by_role("link", name="Open CT-2", exact=True)
+    expect_visible_focus(open_2)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Select CT-3", exact=True)).to_be_focused()
+    # Row 2 again by ↑, to its last cell (End) and right onto the Open link.
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowRight")
+    expect_visible_focus(open_2)
+    # Its focus ring (3px, 2px off) is not cut off by the grid's scrolling edge.
+    assert open_2.evaluate("a => a.closest('.table-wrap').getBoundingClientRect().right"
+                           " - a.getBoundingClientRect().right") >= 5
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/products/{pid}/variants/\w+$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("CT-2")
+
+
+def test_a_reader_tabs_past_the_yes_no_cells_to_the_open_link(page_as, conn):
+    pid = make_product(conn, "Canvas Tote", skus=["CT-1", "CT-2"])
+    page = page_as("viewer")
+    page.goto(f"/products/{pid}/variants")
+    page.get_by_label("Width (mm), CT-1", exact=True).focus()
+    page.keyboard.press("Tab")  # the backorder and inventory boxes are disabled for a reader
+    expect(page.get_by_label("Country of origin, CT-1", exact=True)).to_be_focused()
+    page.keyboard.press("End")
+    page.keyboard.press("Tab")
+    expect_visible_focus(page.get_by_role("link", name="Open CT-1", exact=True))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("CT-1")
 
 
 def test_bulk_edit_sets_a_column_on_the_selected_rows(page, conn):

@@ -427,6 +427,65 @@ def test_only_admins_purge_and_purge_removes_everything(client, login_as, conn):
         assert conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"] == 0, table
 
 
+def trash_product(conn, title="Linen Shirt"):
+    pid = make_product(conn, title)
+    conn.execute("UPDATE products SET deleted_at = '2026-03-04 15:16+00' WHERE id = %s", (pid,))
+    return pid
+
+
+def test_the_trash_opens_on_products_even_when_another_kind_has_items(client, conn):
+    shirts = make_category(conn, "Shirts")
+    conn.execute("UPDATE p_categories SET deleted_at = now() WHERE id = %s", (shirts,))
+    html = client.get("/trash/").get_data(as_text=True)
+    assert 'kind=products" aria-current="page">Products</a>' in html
+    assert "No deleted products." in html and "Shirts" not in html
+    trash_product(conn)
+    assert "Linen Shirt" in client.get("/trash/").get_data(as_text=True)
+
+
+def test_delete_permanently_in_the_trash_looks_dangerous(login_as, conn):
+    trash_product(conn)
+    html = login_as("admin").get("/trash/?kind=products").get_data(as_text=True)
+    assert re.search(r'class="btn btn-danger btn-sm"[^>]*>Delete permanently<', html)
+
+
+def test_a_trashed_products_address_says_so_and_restores_back_to_it(client, conn):
+    pid = trash_product(conn)
+    response = client.get(f"/products/{pid}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "“Linen Shirt” is in the Trash" in html and "2026-03-04 at 15:16" in html
+    assert "Not found" not in html
+    assert f'action="/trash/products/{pid}/restore"' in html
+    assert f'name="next" value="/products/{pid}"' in html
+    assert ">Open the Trash<" in html
+    restored = client.submit(f"/trash/products/{pid}/restore", {"next": f"/products/{pid}"})
+    assert restored.headers["Location"] == f"/products/{pid}"
+    assert product_row(conn, pid)["deleted_at"] is None
+    page = client.get(f"/products/{pid}")
+    assert page.status_code == 200 and "“Linen Shirt” restored." in page.get_data(as_text=True)
+
+
+def test_a_viewer_sees_a_trashed_product_without_a_restore_button(login_as, conn):
+    pid = trash_product(conn)
+    response = login_as("viewer").get(f"/products/{pid}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "“Linen Shirt” is in the Trash" in html and "An editor can restore it." in html
+    assert ">Restore<" not in html and "/restore" not in html
+    assert ">Open the Trash<" in html
+
+
+def test_htmx_and_unknown_addresses_keep_the_plain_not_found(client, conn):
+    pid = trash_product(conn)
+    fragment = client.get(f"/products/{pid}", headers={"HX-Request": "true"})
+    assert fragment.status_code == 404
+    assert "data-error-fragment" in fragment.get_data(as_text=True)
+    assert "“Linen Shirt” is in the Trash." in fragment.get_data(as_text=True)
+    missing = client.get("/products/prod_nothing")
+    assert missing.status_code == 404 and "Not found" in missing.get_data(as_text=True)
+
+
 def test_a_viewer_sees_no_edit_controls(login_as, conn):
     pid = make_product(conn, "Linen Shirt", status="proposed")
     viewer = login_as("viewer")

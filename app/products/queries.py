@@ -602,6 +602,19 @@ def get_deleted_product(conn, *, product_id):
     ).fetchone()
 
 
+def get_trashed_product(conn, *, product_id):
+    """A deleted product and when it was deleted, or None; read only, for its address."""
+    return conn.execute(
+        """
+        SELECT id, title, handle, deleted_at
+          FROM products
+         WHERE id = %(product_id)s
+           AND deleted_at IS NOT NULL
+        """,
+        {"product_id": product_id},
+    ).fetchone()
+
+
 def list_restore_code_clashes(conn, *, product_id, deleted_at):
     """Codes of this product's deleted variants that a live variant now holds."""
     return conn.execute(

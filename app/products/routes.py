@@ -20,9 +20,11 @@ from ..history.routes import offer_undo
 from ..ids import new_id
 from ..trash.registry import RestoreConflict, TrashKind, register
 from ..web import render_page
+from ..web.errors import render_error
 from ..web.handles import free_handle, make_handle
 from ..web.pagecache import cached_page
 from ..web.pagination import Page, page_number
+from ..web.render import wants_fragment
 from . import queries, workflow
 from .forms import BulkForm, ProductFilterForm, comparable, product_form
 
@@ -83,8 +85,6 @@ def list_context(conn, args, *, full_page: bool):
 @cached_page
 def index():
     """Find products: search as you type, filters, sort, pages, bulk actions."""
-    from ..web.render import wants_fragment
-
     conn = get_conn()
     context = list_context(conn, request.args, full_page=not wants_fragment())
     return render_page("products/index.html", "products/_results.html", **context)
@@ -281,10 +281,19 @@ def new():
 
 
 def get_product_or_404(conn, product_id):
+    """The live product; a 404 otherwise, which for a product in the Trash says so and
+    offers to restore it (an old link or bookmark should not read as "never existed")."""
     product = queries.get_product(conn, product_id=product_id)
-    if product is None:
+    if product is not None:
+        return product
+    trashed = queries.get_trashed_product(conn, product_id=product_id)
+    if trashed is None:
         abort(404)
-    return product
+    if wants_fragment():
+        body = render_error(404, "In the Trash", f"“{trashed['title']}” is in the Trash.")
+    else:
+        body = render_template("products/trashed.html", product=trashed), 404
+    abort(make_response(*body))
 
 
 @bp.route("/<product_id>", methods=["GET", "POST"])

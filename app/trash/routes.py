@@ -9,6 +9,9 @@ from .registry import KINDS, PurgeRefused, RestoreConflict
 bp = Blueprint("trash", __name__, url_prefix="/trash")
 
 PER_PAGE = 50
+# The Trash opens on products, what is restored most; always the same tab, whether or
+# not it has items, so the page does not jump about as things are deleted and restored.
+DEFAULT_KIND = "products"
 
 
 def get_kind(key):
@@ -23,7 +26,8 @@ def index():
     """Deleted rows of one kind, newest first, each with Restore."""
     if not KINDS:
         return render_template("trash/index.html", kinds=[], kind=None, rows=[], page=None, q="")
-    kind = KINDS.get(request.args.get("kind", "")) or next(iter(KINDS.values()))
+    kind = (KINDS.get(request.args.get("kind", "")) or KINDS.get(DEFAULT_KIND)
+            or next(iter(KINDS.values())))
     q = request.args.get("q", "").strip()
     number = page_number(request.args.get("page"))
     rows, total = kind.list_deleted(get_conn(), q=q, limit=PER_PAGE,

@@ -39,7 +39,9 @@
 
   function readFold() {
     var match = document.cookie.match(/(?:^|;\s*)cat_tree=([^;]*)/);
-    var value = match ? match[1] : "";
+    // No cookie yet: the mode the server chose for the tree's size (data-fold).
+    var tree = document.getElementById("category-tree");
+    var value = match ? match[1] : ((tree && tree.getAttribute("data-fold")) || "o") + "-";
     return { open: value.charAt(0) !== "c", ids: value.slice(2) ? value.slice(2).split(".") : [] };
   }
 

@@ -178,9 +178,24 @@ def test_the_tree_of_2048_categories_loads_in_two_statements(client, conn, count
     assert html.count('class="tree-item"') == 2048
     assert "2,048 categories" in html
     # Nested: a leaf sits in its parent's list of children.
-    assert re.search(r'id="cat-pcat_l3_8_5_5".*?<ul class="tree-list">\s*<li class="tree-item" '
-                     r'id="cat-pcat_l4_8_5_5_1"', html, re.S)
+    assert re.search(r'id="cat-pcat_l3_8_5_5".*?<ul class="tree-list"( hidden)?>\s*'
+                     r'<li class="tree-item" id="cat-pcat_l4_8_5_5_1"', html, re.S)
     assert elapsed < 3, f"the 2,048-category page took {elapsed:.2f} s"
+
+
+def test_a_big_tree_opens_at_its_top_level_until_staff_fold_it_otherwise(client, conn):
+    generate_big_tree(conn)
+    html = client.get("/categories/").get_data(as_text=True)
+    assert 'data-fold="c"' in html
+    assert folded(html, "pcat_l1_1") and folded(html, "pcat_l2_1_1")
+    client.set_cookie("cat_tree", "o-", path="/categories")  # "Expand all"
+    html = client.get("/categories/").get_data(as_text=True)
+    assert 'data-fold="o"' in html and not folded(html, "pcat_l1_1")
+    small = build(conn, {"Women": {"Tops": {}}})
+    client.delete_cookie("cat_tree", path="/categories")
+    conn.execute("DELETE FROM p_categories WHERE id LIKE 'pcat_l%%'")
+    html = client.get("/categories/").get_data(as_text=True)
+    assert 'data-fold="o"' in html and not folded(html, small["Women"])
 
 
 def test_counts_only_live_products_and_badges_inactive_and_internal(client, conn):

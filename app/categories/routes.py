@@ -36,6 +36,8 @@ PICKER_LIMIT = 20
 # Which branches are expanded: written by static/categories.js, read here so the
 # tree arrives already folded the way the user left it (no flash on reload).
 OPEN_COOKIE = "cat_tree"
+# Trees up to this size open whole the first time; bigger ones at their top level.
+OPEN_ALL_UP_TO = 300
 HANDLE_INDEX = "p_categories_handle_unique"
 METADATA_CHECK = "p_categories_metadata_size_check"
 CYCLE_CHECK = "p_categories_no_cycle"
@@ -75,10 +77,14 @@ def index():
 def render_tree(*, focus_id=None, focus_op=None, status=200, message=None, level="success"):
     rows = queries.list_tree(get_conn())
     forced = tree.ancestor_ids(rows, focus_id) if focus_id else ()
-    is_open = tree.OpenState.from_cookie(request.cookies.get(OPEN_COOKIE), forced)
+    # Before staff fold anything, a small tree shows whole; a big one shows its top level
+    # (2,000 open categories are a 70,000-pixel page the browser lays out on each fold).
+    is_open = tree.OpenState.from_cookie(request.cookies.get(OPEN_COOKIE), forced,
+                                         default_open=len(rows) <= OPEN_ALL_UP_TO)
     roots = tree.build_forest(rows, is_open=is_open)
     response = render_page("categories/index.html", "categories/_tree.html", status=status,
-                           roots=roots, total=len(rows), focus_id=focus_id, focus_op=focus_op,
+                           roots=roots, total=len(rows), fold_open=is_open.default_open,
+                           focus_id=focus_id, focus_op=focus_op,
                            tree_url=url_for("categories.index"), anchors=not wants_fragment())
     if message:
         toast_trigger(response, message, level)

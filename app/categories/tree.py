@@ -121,11 +121,14 @@ class OpenState:
     forced: frozenset = frozenset()
 
     @classmethod
-    def from_cookie(cls, value, forced=()):
+    def from_cookie(cls, value, forced=(), *, default_open=True):
+        """default_open: the mode before staff have folded anything (no cookie yet)."""
         value = value or ""
         mode, _, rest = value.partition("-")
         ids = frozenset(i for i in rest.split(".") if ID_PATTERN.match(i))
-        return cls(default_open=(mode != "c"), exceptions=ids, forced=frozenset(forced))
+        if mode in ("o", "c"):
+            default_open = mode == "o"
+        return cls(default_open=default_open, exceptions=ids, forced=frozenset(forced))
 
     def __call__(self, category_id) -> bool:
         if category_id in self.forced:

@@ -226,11 +226,15 @@ def browser():
 def anonymous_page(browser, live_server):
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    errors = []
+    errors, blocked = [], []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # What the Content-Security-Policy blocks is reported on the console only.
+    page.on("console", lambda message: blocked.append(message.text) if message.type == "error"
+            and "Content Security Policy" in message.text else None)
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not blocked, f"The Content-Security-Policy blocked: {blocked}"
 
 
 def browser_sign_in(page, email, password=PASSWORD):

@@ -110,3 +110,22 @@ def test_media_files_are_served_from_the_media_root(client, media_root):
     (media_root / "demo" / "a.txt").write_text("hello")
     assert client.get("/media/demo/a.txt").get_data(as_text=True) == "hello"
     assert client.get("/media/../secret_key").status_code == 404
+
+
+def test_the_sidebar_marks_products_on_every_page_of_a_product(client, conn):
+    from tests.factories import make_product
+
+    pid = make_product(conn, "Linen Shirt")
+    for url in (f"/products/{pid}", f"/products/{pid}/history", f"/products/{pid}/variants",
+                "/imports/"):
+        html = client.get(url).get_data(as_text=True)
+        assert 'aria-current="page">Products</a>' in html, url
+        assert 'aria-current="page">Activity</a>' not in html, url
+    assert 'aria-current="page">Activity</a>' in client.get("/activity").get_data(as_text=True)
+
+
+def test_every_page_has_an_icon_that_is_served(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"

@@ -16,12 +16,22 @@ AREAS = [
     ("Trash", "trash.index", "viewer"),
     ("Users", "users.index", "admin"),
 ]
+# Pages of an area whose blueprint is another's: a product's variants, images, import
+# and history are Products to staff (Activity is everyone's changes, not one product's).
+AREA_OF = {"variants": "products", "images": "products", "imports": "products",
+           "history.product_history": "products"}
+
+
+def current_area() -> str:
+    endpoint = request.endpoint or ""
+    blueprint = endpoint.split(".")[0]
+    return AREA_OF.get(endpoint) or AREA_OF.get(blueprint) or blueprint
 
 
 def nav_items() -> list[dict]:
     """The areas this user may open; none before sign-in."""
     items = []
-    current = request.endpoint or ""
+    current = current_area()
     user = g.get("user")
     for label, endpoint, role in AREAS:
         if endpoint not in current_app.view_functions or not has_role(user, role):
@@ -31,7 +41,7 @@ def nav_items() -> list[dict]:
             {
                 "label": label,
                 "href": url_for(endpoint),
-                "active": current.split(".")[0] == area,
+                "active": current == area,
             }
         )
     return items

@@ -170,6 +170,40 @@ def test_restore_from_trash_with_a_handle_clash(page, conn):
     assert row == {"handle": "linen-shirt-2", "deleted_at": None}
 
 
+def test_a_trashed_products_address_restores_it_in_place(page, conn):
+    pid = make_product(conn, "Linen Shirt")
+    conn.execute("UPDATE products SET deleted_at = now() WHERE id = %s", (pid,))
+    page.goto(f"/products/{pid}")
+    expect(page.get_by_role("heading", name="“Linen Shirt” is in the Trash")).to_be_visible()
+    page.get_by_role("button", name="Restore").click()
+    expect(page).to_have_url(re.compile(f"/products/{pid}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Linen Shirt")
+    expect(page.get_by_text("“Linen Shirt” restored.")).to_be_visible()
+
+
+def test_trash_row_actions_share_one_line_and_the_search_placeholder_fits(page_as, conn):
+    page = page_as("admin")
+    pid = make_product(conn, "Linen Shirt")
+    conn.execute("UPDATE products SET deleted_at = now() WHERE id = %s", (pid,))
+    page.goto("/trash/?kind=products")
+    restore = page.get_by_role("button", name="Restore Linen Shirt").bounding_box()
+    purge = page.get_by_role("link", name="Delete Linen Shirt permanently").bounding_box()
+    assert abs(restore["y"] - purge["y"]) < 1 and restore["height"] == purge["height"]
+    assert purge["x"] > restore["x"] + restore["width"]
+    for kind in ("products", "option_values"):  # the longest placeholder
+        page.goto(f"/trash/?kind={kind}")
+        overflow = page.get_by_role("searchbox").evaluate("""input => {
+            const style = getComputedStyle(input);
+            const context = document.createElement("canvas").getContext("2d");
+            context.font = style.font;
+            // Chromium keeps about 20px of a search box for its clear button.
+            const room = input.clientWidth - parseFloat(style.paddingLeft)
+                         - parseFloat(style.paddingRight) - 20;
+            return context.measureText(input.placeholder).width - room;
+        }""")
+        assert overflow <= 0, kind
+
+
 def test_leaving_with_unsaved_changes_asks_first(page, conn):
     pid = make_product(conn, "Linen Shirt")
     page.goto(f"/products/{pid}")
@@ -233,3 +267,17 @@ def test_bulk_set_collection_after_a_search_swap(page, conn):
     rows = {r["title"]: r["collection_id"]
             for r in conn.execute("SELECT title, collection_id FROM products")}
     assert rows == {"Linen Shirt": summer, "Wool Beanie": None}
+
+
+def test_the_list_fits_a_1280_pixel_window_whatever_the_handles(page, conn):
+    summer = make_collection(conn, "Summer essentials for the whole family")
+    for n in range(3):
+        make_product(conn, f"Organic cotton crew neck tee, relaxed fit {n}",
+                     handle=f"organic-cotton-crew-neck-tee-relaxed-fit-washed-black-{n}",
+                     collection_id=summer)
+    page.goto("/products/")
+    expect(result_titles(page)).to_have_count(3)
+    wrap = page.locator("#product-results .table-wrap")
+    assert wrap.evaluate("w => w.scrollWidth - w.clientWidth") <= 0
+    handle = page.locator("#product-results td.col-handle span").first
+    assert handle.get_attribute("title").startswith("organic-cotton-crew-neck-tee")

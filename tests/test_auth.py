@@ -151,8 +151,9 @@ def test_setup_with_the_token_creates_the_first_admin_once(app, anonymous_client
     response = anonymous_client.submit(f"/setup?token={token}", form)
     assert response.status_code == 302
     assert anonymous_client.get("/").status_code == 200
-    rows = conn.execute("SELECT email, role FROM staff_users").fetchall()
-    assert rows == [{"email": "ana@shop.example", "role": "admin"}]
+    rows = conn.execute("SELECT email, role, last_login_at IS NOT NULL AS signed_in "
+                        "FROM staff_users").fetchall()
+    assert rows == [{"email": "ana@shop.example", "role": "admin", "signed_in": True}]
     # The link is spent: a second visit is sent to sign in and creates nothing.
     again = app.test_client().submit(f"/setup?token={token}", {**form, "email": "eve@shop.example"})
     assert again.status_code == 302 and again.headers["Location"] == "/login"

@@ -340,3 +340,20 @@ def test_a_revert_never_redirects_off_the_site(anna, conn):
     response = anna.submit(f"/history/changes/{change['id']}/revert", {"next": "/\\evil.example"})
     assert response.status_code == 302
     assert response.headers["Location"] == f"/products/{pid}/history"
+
+
+def test_a_variants_value_reads_as_a_sentence():
+    from app.history.describe import describe
+
+    def change(kind, value_id):
+        return {"kind": kind, "table_name": "p_variants_options", "label": "Blue",
+                "row_id": "x", "data": {"option_value_id": value_id}}
+
+    def words(text):
+        return " ".join(w for w in (text["verb"], text["subject"], text["detail"]) if w)
+
+    names = {"val_1": "Blue"}
+    assert words(describe(change("link", "val_1"), names)) == "gave variant Blue the value “Blue”"
+    assert words(describe(change("unlink", "val_1"), names)) == (
+        "took the value “Blue” from variant Blue")
+    assert words(describe(change("link", "gone"), names)) == "gave variant Blue a value"

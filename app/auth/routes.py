@@ -114,6 +114,8 @@ def setup():
             except psycopg.errors.UniqueViolation:
                 return redirect(url_for("auth.login"))
             queries.use_setup_tokens(conn)
+            # Setting up signs the admin in: that is their first sign-in.
+            queries.record_login(conn, user_id=user["id"])
         start_session(user)
         flash("Welcome to Catalog. Your admin account is ready.", "success")
         return redirect(url_for("home.index"))

@@ -35,7 +35,6 @@ LINK_WORDS = {
     "products_tags": ("added tag", "removed tag"),
     "p_categories_products": ("added to category", "removed from category"),
     "products_images": ("showed an image on variant", "stopped showing an image on variant"),
-    "p_variants_options": ("gave a value to variant", "took a value from variant"),
 }
 
 # Columns holding ids of rows with a name worth showing instead.
@@ -101,13 +100,19 @@ def describe(change, names) -> dict:
     noun = NOUNS.get(table, table)
     label = change["label"] or change["row_id"]
     data = change["data"] or {}
+    if table == "p_variants_options":
+        # "gave variant Red / L the value “Red”", "took the value “Red” from variant Red / L"
+        value = names.get(data.get("option_value_id"))
+        if kind == "link":
+            return {"verb": "gave variant", "subject": label, "fields": [],
+                    "detail": f"the value “{value}”" if value else "a value"}
+        return {"verb": f"took the value “{value}” from variant" if value
+                else "took a value from variant", "subject": label, "detail": None,
+                "fields": []}
     if table in LINK_WORDS:
         linked, unlinked = LINK_WORDS[table]
-        detail = None
-        if table == "p_variants_options":
-            detail = names.get(data.get("option_value_id"))
         return {"verb": linked if kind == "link" else unlinked, "subject": label,
-                "detail": detail, "fields": []}
+                "detail": None, "fields": []}
     if kind == "update":
         fields = [{"field": field_label(column),
                    "old": show_value(column, old, names),

@@ -545,7 +545,7 @@ def verdicts(result, pair):
         checks.append((limit[1], result["single_ms"] < limit[0], f"{result['single_ms']} ms"))
     checks.append((f"≤ {MAX_STATEMENTS} statements", rendered["statements"] <= MAX_STATEMENTS,
                    str(rendered["statements"])
-                   + (f"; {result['statements']} from the cache" if rendered is not result
+                   + (f"; {result['statements']} as shipped" if rendered is not result
                       else "")))
     return checks
 

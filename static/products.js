@@ -225,11 +225,21 @@
         }
       });
       var current = select.options[select.selectedIndex];
-      if (term && firstMatch && (!current || current.hidden || current.value === "")) {
+      // A multiple select keeps what is chosen: picking for it would drop the rest.
+      if (term && firstMatch && !select.multiple &&
+          (!current || current.hidden || current.value === "")) {
         select.value = firstMatch.value;
         select.dispatchEvent(new Event("change", { bubbles: true }));
       }
       status.textContent = term ? shown + " matching" : "";
+    });
+    // A select whose options load when first used (hx-trigger "options-wanted") gets
+    // them as soon as its filter box is used, and is filtered again when they arrive.
+    filter.addEventListener("focus", function () {
+      select.dispatchEvent(new CustomEvent("options-wanted"));
+    });
+    select.addEventListener("htmx:afterSwap", function () {
+      if (filter.value) filter.dispatchEvent(new Event("input"));
     });
     filter.addEventListener("keydown", function (event) {
       if (event.key === "Enter") {

@@ -196,6 +196,27 @@ def test_bulk_tags_and_trash(client, conn):
 # --- Create and edit ----------------------------------------------------------
 
 
+def test_the_form_carries_only_the_chosen_categories_and_saves_new_ones(client, conn):
+    women = make_category(conn, "Women")
+    shirts = make_category(conn, "Shirts", parent_id=women)
+    scarves = make_category(conn, "Scarves", parent_id=women)
+    for n in range(30):
+        make_category(conn, f"Shelf {n}")
+    pid = make_product(conn, "Linen Shirt", category_ids=[shirts])
+    html = client.get(f"/products/{pid}").get_data(as_text=True)
+    assert f'<option selected value="{shirts}">Women › Shirts</option>' in html
+    assert "Scarves" not in html and "Shelf 7" not in html
+    assert f"/products/choices/categories?selected={shirts}" in html
+    response = client.submit(f"/products/{pid}", form_data(
+        **edit_form(client, pid), category_ids=[shirts, scarves]))
+    assert response.status_code == 302
+    linked = conn.execute("SELECT p_categories_id AS id FROM p_categories_products "
+                          "WHERE product_id = %s ORDER BY 1", (pid,)).fetchall()
+    assert sorted(r["id"] for r in linked) == sorted([shirts, scarves])
+    html = client.get(f"/products/{pid}").get_data(as_text=True)
+    assert "Women › Scarves</option>" in html and "Shelf 7" not in html
+
+
 def test_create_with_tags_categories_and_metadata(client, conn):
     shirts = make_category(conn, "Shirts")
     make_tag(conn, "summer")

@@ -224,10 +224,19 @@ def list_matching_ids(conn, *, filters: ProductFilters):
     return [r["id"] for r in rows]
 
 
-def get_choices(conn, *, tags=True, categories=True):
+def get_choices(conn, *, tags=True, categories=True, chosen_categories=None):
     """Live collections and types (and tags and categories, with their paths) for selects,
     in one query. Tags and categories can run to thousands: pages that can, load them
-    lazily instead (list_category_choices, list_tag_choices)."""
+    lazily instead (list_category_choices, list_tag_choices). chosen_categories: ids
+    whose paths come as `categories` instead of every category (a select that starts
+    with its chosen options and loads the rest when used)."""
+    if chosen_categories is not None:
+        categories_sql = sql.SQL(_CHOSEN_CATEGORIES).format(ids=sql.Literal(
+            [i for i in chosen_categories if i]))
+    elif categories:
+        categories_sql = sql.SQL(_CATEGORY_CHOICES)
+    else:
+        categories_sql = sql.SQL("'[]'::json")
     return conn.execute(
         sql.SQL(
             """
@@ -244,7 +253,7 @@ def get_choices(conn, *, tags=True, categories=True):
             """
         ).format(
             tags=sql.SQL(_TAG_CHOICES if tags else "'[]'::json"),
-            categories=sql.SQL(_CATEGORY_CHOICES if categories else "'[]'::json"),
+            categories=categories_sql,
         )
     ).fetchone()
 
@@ -272,6 +281,26 @@ _CATEGORY_CHOICES = """
      SELECT coalesce(json_agg(json_build_object('id', id, 'label', path)
                               ORDER BY sort_key), '[]')
        FROM tree)
+"""
+
+
+# Some categories (ids), labelled with their path from the root, in label order.
+_CHOSEN_CATEGORIES = """
+    (WITH RECURSIVE path (start, parent_id, label, depth) AS (
+         SELECT c.id, c.parent_id, c.name::text, 0
+           FROM p_categories AS c
+          WHERE c.id = ANY({ids}::text[])
+            AND c.deleted_at IS NULL
+         UNION ALL
+         SELECT path.start, c.parent_id, c.name || ' › ' || path.label, path.depth + 1
+           FROM p_categories AS c
+           JOIN path ON c.id = path.parent_id
+          WHERE path.depth < 1000
+     )
+     SELECT coalesce(json_agg(json_build_object('id', start, 'label', label)
+                              ORDER BY label), '[]')
+       FROM path
+      WHERE parent_id IS NULL)
 """
 
 

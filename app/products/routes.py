@@ -256,7 +256,7 @@ def validate_metadata(form):
 def new():
     conn = get_conn()
     form = product_form(request.form if request.method == "POST" else None)
-    form.set_choices(queries.get_choices(conn))
+    form.set_choices(form_choices(conn, form))
     if request.method == "GET" or not form.validate():
         return render_form(form, status=422 if form.errors else 200)
     metadata, ok = validate_metadata(form)
@@ -278,6 +278,12 @@ def new():
         return render_form(form, status=422)
     flash(f"Product “{values['title']}” created.", "success")
     return redirect(url_for("products.edit", product_id=product_id))
+
+
+def form_choices(conn, form):
+    """The form's selects: collections and types whole, the categories only as chosen
+    (2,000 category paths are ~200 KB; the select loads them when it is first used)."""
+    return queries.get_choices(conn, chosen_categories=form.category_ids.data or [])
 
 
 def get_product_or_404(conn, product_id):
@@ -303,10 +309,10 @@ def edit(product_id):
     product = get_product_or_404(conn, product_id)
     if request.method == "GET":
         form = product_form(product=product)
-        form.set_choices(queries.get_choices(conn))
+        form.set_choices(form_choices(conn, form))
         return render_form(form, product)
     form = product_form(request.form, product=product)
-    form.set_choices(queries.get_choices(conn))
+    form.set_choices(form_choices(conn, form))
     if not form.validate():
         return render_form(form, product, status=422)
     metadata, ok = validate_metadata(form)

@@ -60,6 +60,31 @@ def test_the_collection_filter_loads_its_options_when_used_and_keeps_the_choice(
     expect(result_titles(page)).to_have_text(["Linen Shirt"])
 
 
+def test_categories_load_when_the_field_is_used_and_are_found_by_typing(page, conn):
+    from tests.factories import make_category
+
+    women = make_category(conn, "Women")
+    shirts = make_category(conn, "Shirts", parent_id=women)
+    scarves = make_category(conn, "Scarves", parent_id=women)
+    for n in range(20):
+        make_category(conn, f"Shelf {n}")
+    pid = make_product(conn, "Linen Shirt", category_ids=[shirts])
+    page.goto(f"/products/{pid}")
+    categories = page.get_by_label("Categories", exact=True)
+    expect(categories.locator("option")).to_have_count(1)  # only the chosen one
+    page.get_by_label("Filter Categories").fill("scarv")
+    expect(categories.locator("option")).to_have_count(23)  # loaded on first use
+    expect(categories.locator("option:not([hidden])")).to_have_text(["Women › Scarves"])
+    expect(categories).to_have_values([shirts])  # typing keeps what is chosen
+    categories.select_option([shirts, scarves])
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Product “Linen Shirt” saved.")).to_be_visible()
+    linked = {r["id"] for r in conn.execute(
+        "SELECT p_categories_id AS id FROM p_categories_products WHERE product_id = %s",
+        (pid,))}
+    assert linked == {shirts, scarves}
+
+
 def test_bulk_status_change_reports_the_refused_products_by_name(page, conn):
     make_product(conn, "Ready one", status="proposed")
     make_product(conn, "Still a draft", status="draft")

@@ -14,7 +14,7 @@ AREAS = [
     ("Types", "types.index", "viewer"),
     ("Activity", "history.activity", "viewer"),
     ("Trash", "trash.index", "viewer"),
-    ("Users", "users.index", "admin"),
+    ("Staff accounts", "users.index", "admin"),
 ]
 # Pages of an area whose blueprint is another's: a product's variants, images, import
 # and history are Products to staff (Activity is everyone's changes, not one product's).

@@ -74,7 +74,7 @@ def test_a_viewer_sees_no_admin_or_edit_controls(page_as):
     page = page_as("viewer")
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     nav = page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link", name="Users")).to_have_count(0)
+    expect(nav.get_by_role("link", name="Staff accounts")).to_have_count(0)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     page.goto("/users/")
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
@@ -82,7 +82,8 @@ def test_a_viewer_sees_no_admin_or_edit_controls(page_as):
 
 def test_an_admin_adds_an_account_from_the_users_page(page_as, conn):
     page = page_as("admin")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Staff accounts").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Staff accounts")  # as it says
     page.get_by_role("link", name="Add account").click()
     page.get_by_label("Email").fill("bo@shop.example")
     page.get_by_label("Name").fill("Bo")

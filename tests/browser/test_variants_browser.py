@@ -35,6 +35,9 @@ def build_3_by_3(page, conn):
     expect(page.get_by_text("Color (3) × Size (3) = 9 combinations")).to_be_visible()
     page.get_by_role("button", name="Generate 9 variants").click()
     expect(page.locator("#variant-grid tbody tr")).to_have_count(9)
+    # Generating ends with the caret in the first SKU cell, once the new grid has
+    # settled: a test that clicks before then would have its focus taken away.
+    expect(sku_cell(page, "Red / S")).to_be_focused()
     return pid
 
 

@@ -48,6 +48,11 @@ class Config:
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
         self.PROXY_FIX = os.environ.get("PROXY_FIX", "") == "1"
         self.PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_HOURS", "12")) * 3600
+        # The cookie is sent only when the session changes. Sent with every response, a
+        # request that began before a save (a section loading beside the form) could
+        # end after it and put back the cookie without the save's message. A sign-in
+        # lasts SESSION_HOURS from when it was made.
+        self.SESSION_REFRESH_EACH_REQUEST = False
         # Tokens live as long as the session: a form left open over lunch still saves.
         self.WTF_CSRF_TIME_LIMIT = None
         self.MAX_CONTENT_LENGTH = 20 * 1024 * 1024

@@ -114,3 +114,22 @@ def test_names_shown_on_pages_are_escaped(login_as, make_user, evil):
     html = login_as("admin").get("/users/").get_data(as_text=True)
     assert evil not in html
     assert "&lt;" in html
+
+
+def test_a_request_that_ends_after_a_save_cannot_drop_the_saves_message(client, conn, app):
+    from tests.factories import make_product
+    from tests.test_products import edit_form, form_data
+
+    pid = make_product(conn, "Linen Shirt")
+    before = client.get_cookie("session").value
+    assert "Set-Cookie" not in client.get(f"/products/{pid}").headers  # a view sends none
+    saved = client.submit(f"/products/{pid}", form_data(**edit_form(client, pid),
+                                                         title="Hemp Shirt"))
+    assert saved.status_code == 302 and "Set-Cookie" in saved.headers  # with the message
+    # The page's media section, asked for before the save, answered after it.
+    late = app.test_client()
+    late.set_cookie("session", before)
+    answer = late.get(f"/products/{pid}/images", headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
+    assert "Product “Hemp Shirt” saved." in client.get(f"/products/{pid}").get_data(
+        as_text=True)

@@ -146,7 +146,11 @@ def test_keyboard_moves_between_cells_and_escape_puts_the_saved_value_back(page,
     pid = build_3_by_3(page, conn)
     title = page.get_by_label("Title, Red / S", exact=True)
     title.click()
+    # A click edits the cell (set just after the click, on a timer): wait for it, or a
+    # quick Escape would come first and the timer put the cell back into editing.
+    expect(title).to_have_class(re.compile(r"\bis-editing\b"))
     page.keyboard.press("Escape")  # a selected cell: arrows move
+    expect(title).not_to_have_class(re.compile(r"\bis-editing\b"))
     page.keyboard.press("ArrowRight")
     expect(sku_cell(page, "Red / S")).to_be_focused()
     page.keyboard.press("ArrowDown")

@@ -308,24 +308,19 @@ def get_choice_labels(conn, *, collection_id=None, type_id=None, tag_id=None,
                       category_id=None):
     """Labels of the collection, type, tag and category a list is filtered by (the lazily
     loaded selects show the selected option before the rest arrive)."""
+    category = sql.SQL(_CHOSEN_CATEGORIES).format(
+        ids=sql.Literal([category_id] if category_id else []))
     return conn.execute(
-        """
-        WITH RECURSIVE path AS (
-            SELECT id, parent_id, name::text AS label
-              FROM p_categories
-             WHERE id = %(category_id)s
-            UNION ALL
-            SELECT c.id, c.parent_id, c.name || ' › ' || path.label
-              FROM p_categories AS c
-              JOIN path ON path.parent_id = c.id
-        )
-        SELECT (SELECT title FROM p_collections WHERE id = %(collection_id)s) AS collection_id,
-               (SELECT value FROM p_types WHERE id = %(type_id)s) AS type_id,
-               (SELECT value FROM p_tags WHERE id = %(tag_id)s) AS tag_id,
-               (SELECT label FROM path WHERE parent_id IS NULL) AS category_id
-        """,
-        {"collection_id": collection_id, "type_id": type_id, "tag_id": tag_id,
-         "category_id": category_id},
+        sql.SQL(
+            """
+            SELECT (SELECT title FROM p_collections WHERE id = %(collection_id)s)
+                       AS collection_id,
+                   (SELECT value FROM p_types WHERE id = %(type_id)s) AS type_id,
+                   (SELECT value FROM p_tags WHERE id = %(tag_id)s) AS tag_id,
+                   {category} -> 0 ->> 'label' AS category_id
+            """
+        ).format(category=category),
+        {"collection_id": collection_id, "type_id": type_id, "tag_id": tag_id},
     ).fetchone()
 
 

@@ -63,3 +63,15 @@ def test_emptying_the_catalog_resets_the_counts(conn):
     assert kept_counts(conn) == {}
     make_products(conn, 2, status="published")
     assert kept_counts(conn) == {"published": 2}
+
+
+def test_a_status_with_no_products_and_a_page_past_the_end_still_count(client, conn):
+    """The page and the kept total come in one statement; with no rows on the page
+    the total is counted apart."""
+    assert "No products yet" in client.get("/products/").get_data(as_text=True)
+    make_products(conn, 3, status="draft")
+    none = client.get("/products/?status=published").get_data(as_text=True)
+    assert "No products match" in none
+    past = client.get("/products/?status=draft&page=5")
+    assert past.status_code == 200 and "No products match" in past.get_data(as_text=True)
+    assert shown_total(client, "?status=draft") == 3

@@ -33,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Before CSRF: an anonymous write is sent to the login page, a viewer's gets 403.
     security.init_app(app)
     csrf.init_app(app)
+    app.jinja_env.globals["csrf_token"] = security.page_csrf_token
     errors.init_app(app)
     nav.init_app(app)
 

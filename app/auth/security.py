@@ -116,6 +116,16 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def page_csrf_token() -> str:
+    """The templates' csrf_token(): flask-wtf's generate_csrf() once per request. It
+    keeps the token in `g` already, but finds its settings again on every call, and a
+    variant grid page asks ~300 times (a form per row and per option value)."""
+    token = g.get("page_csrf_token")
+    if token is None:
+        token = g.page_csrf_token = generate_csrf()
+    return token
+
+
 def _load_user() -> None:
     g.user = None
     user_id = session.get("uid")

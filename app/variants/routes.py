@@ -8,6 +8,7 @@ left, and without JavaScript each row is a plain form with a Save button.
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
@@ -110,9 +111,10 @@ class GridView:
             return self.url(page=number if number > 1 else None, embed=None)
         return self.url(page=number if number > 1 else None)
 
-    @property
+    @cached_property
     def full_url(self) -> str:
-        """This page of the full grid (where a no-JavaScript post comes back to)."""
+        """This page of the full grid (where a no-JavaScript post comes back to); kept,
+        as every row's and option value's form carries it."""
         return self.url(embed=None)
 
     @property

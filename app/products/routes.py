@@ -27,8 +27,10 @@ from ..web.pagination import Page, page_number
 from ..web.render import wants_fragment
 from . import queries, workflow
 from .forms import BulkForm, ProductFilterForm, comparable, product_form
+from .rows import list_rows
 
 bp = Blueprint("products", __name__, url_prefix="/products")
+bp.add_app_template_global(list_rows)
 
 PER_PAGE = 50
 FIELD_LABELS = {

@@ -133,3 +133,27 @@ def test_a_request_that_ends_after_a_save_cannot_drop_the_saves_message(client, 
     assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
     assert "Product “Hemp Shirt” saved." in client.get(f"/products/{pid}").get_data(
         as_text=True)
+
+
+EVIL = '"><img src=x onerror=alert(1)>'
+
+
+def test_product_list_rows_and_variant_grid_cells_escape_what_staff_typed(client, conn):
+    """Both are written in Python (app/products/rows.py, RowState.cells), not by Jinja's
+    autoescape: every typed value must still arrive as text."""
+    from tests.factories import make_collection, make_product, make_type
+
+    pid = make_product(conn, f"Shirt {EVIL}", skus=[f"SKU{EVIL}"],
+                       collection_id=make_collection(conn, f"Summer {EVIL}"),
+                       type_id=make_type(conn, f"Tops {EVIL}"))
+    conn.execute("UPDATE products SET thumbnail = %s WHERE id = %s",
+                 (f"https://img.example/a.jpg?x={EVIL}", pid))
+    conn.execute("UPDATE p_variants SET material = %s WHERE product_id = %s", (EVIL, pid))
+    listing = client.get("/products/").get_data(as_text=True)
+    grid = client.get(f"/products/{pid}/variants").get_data(as_text=True)
+    for html in (listing, grid):
+        assert "<img src=x" not in html
+    # The title (link and select box label), collection, type and thumbnail.
+    assert listing.count("&#34;&gt;&lt;img src=x onerror=alert(1)&gt;") == 5
+    assert 'value="SKU&#34;&gt;&lt;img src=x onerror=alert(1)&gt;"' in grid
+    assert 'name="material" value="&#34;&gt;&lt;img src=x onerror=alert(1)&gt;"' in grid

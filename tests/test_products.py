@@ -466,6 +466,13 @@ def test_the_trash_opens_on_products_even_when_another_kind_has_items(client, co
     assert "Linen Shirt" in client.get("/trash/").get_data(as_text=True)
 
 
+def test_the_trash_tabs_come_in_the_sidebars_order(client):
+    html = client.get("/trash/").get_data(as_text=True)
+    tabs = re.findall(r'href="/trash/\?kind=[^"]+"[^>]*>([^<]+)</a>', html)
+    assert tabs == ["Products", "Variants", "Options", "Option values", "Images",
+                    "Categories", "Collections", "Tags", "Types"]
+
+
 def test_delete_permanently_in_the_trash_looks_dangerous(login_as, conn):
     trash_product(conn)
     html = login_as("admin").get("/trash/?kind=products").get_data(as_text=True)

@@ -12,6 +12,16 @@ PER_PAGE = 50
 # The Trash opens on products, what is restored most; always the same tab, whether or
 # not it has items, so the page does not jump about as things are deleted and restored.
 DEFAULT_KIND = "products"
+# The tabs in the order of the sidebar, products and what belongs to them first;
+# areas register in import order, which is no order staff know. A kind not named
+# here comes last.
+TAB_ORDER = ("products", "variants", "options", "option_values", "images", "categories",
+             "collections", "tags", "types")
+
+
+def ordered_kinds():
+    rank = {key: n for n, key in enumerate(TAB_ORDER)}
+    return sorted(KINDS.values(), key=lambda kind: rank.get(kind.key, len(rank)))
 
 
 def get_kind(key):
@@ -33,7 +43,7 @@ def index():
     rows, total = kind.list_deleted(get_conn(), q=q, limit=PER_PAGE,
                                     offset=(number - 1) * PER_PAGE)
     page = Page(number, PER_PAGE, total)
-    return render_page("trash/index.html", "trash/_rows.html", kinds=list(KINDS.values()),
+    return render_page("trash/index.html", "trash/_rows.html", kinds=ordered_kinds(),
                        kind=kind, rows=rows, page=page, q=q)
 
 

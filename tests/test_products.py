@@ -496,6 +496,19 @@ def test_a_trashed_products_address_says_so_and_restores_back_to_it(client, conn
     assert page.status_code == 200 and "“Linen Shirt” restored." in page.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("page", ["variants", "images"])  # its history stays readable
+def test_a_trashed_products_other_pages_say_so_and_restore_back_to_them(client, conn, page):
+    pid = trash_product(conn)
+    response = client.get(f"/products/{pid}/{page}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "“Linen Shirt” is in the Trash" in html and "Not found" not in html
+    assert f'name="next" value="/products/{pid}/{page}"' in html
+    restored = client.submit(f"/trash/products/{pid}/restore", {"next": f"/products/{pid}/{page}"})
+    assert restored.headers["Location"] == f"/products/{pid}/{page}"
+    assert client.get(f"/products/{pid}/{page}").status_code == 200
+
+
 def test_a_viewer_sees_a_trashed_product_without_a_restore_button(login_as, conn):
     pid = trash_product(conn)
     response = login_as("viewer").get(f"/products/{pid}")

@@ -23,6 +23,7 @@ from flask import (
 from ..auth.security import safe_next
 from ..db import get_conn, set_change_label, transaction
 from ..ids import new_id
+from ..products.missing import abort_missing_product
 from ..trash.registry import RestoreConflict, TrashKind, register
 from ..web import render_page
 from ..web.ordering import merge_order
@@ -42,7 +43,7 @@ THUMBNAIL_EVENT = "product-thumbnail"
 def get_product_or_404(conn, product_id):
     product = queries.get_product(conn, product_id=product_id)
     if product is None:
-        abort(404)
+        abort_missing_product(conn, product_id)
     return product
 
 

@@ -20,13 +20,13 @@ from ..history.routes import offer_undo
 from ..ids import new_id
 from ..trash.registry import RestoreConflict, TrashKind, register
 from ..web import render_page
-from ..web.errors import render_error
 from ..web.handles import free_handle, make_handle
 from ..web.pagecache import cached_page
 from ..web.pagination import Page, page_number
 from ..web.render import wants_fragment
 from . import queries, workflow
 from .forms import BulkForm, ProductFilterForm, comparable, product_form
+from .missing import abort_missing_product
 from .rows import list_rows
 
 bp = Blueprint("products", __name__, url_prefix="/products")
@@ -289,19 +289,11 @@ def form_choices(conn, form):
 
 
 def get_product_or_404(conn, product_id):
-    """The live product; a 404 otherwise, which for a product in the Trash says so and
-    offers to restore it (an old link or bookmark should not read as "never existed")."""
+    """The live product; a 404 otherwise (abort_missing_product)."""
     product = queries.get_product(conn, product_id=product_id)
-    if product is not None:
-        return product
-    trashed = queries.get_trashed_product(conn, product_id=product_id)
-    if trashed is None:
-        abort(404)
-    if wants_fragment():
-        body = render_error(404, "In the Trash", f"“{trashed['title']}” is in the Trash.")
-    else:
-        body = render_template("products/trashed.html", product=trashed), 404
-    abort(make_response(*body))
+    if product is None:
+        abort_missing_product(conn, product_id)
+    return product
 
 
 @bp.route("/<product_id>", methods=["GET", "POST"])

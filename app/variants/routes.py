@@ -26,6 +26,7 @@ from flask import (
 from ..auth.security import safe_next
 from ..db import get_conn, transaction
 from ..ids import new_id
+from ..products.missing import abort_missing_product
 from ..trash.registry import PurgeRefused, RestoreConflict, TrashKind, register
 from ..web.ordering import merge_order
 from ..web.pagecache import cached_page
@@ -173,7 +174,7 @@ def url_patterns(product_id) -> dict:
 def get_overview_or_404(conn, product_id):
     overview = queries.get_overview(conn, product_id=product_id)
     if overview is None:
-        abort(404)
+        abort_missing_product(conn, product_id)
     return overview
 
 

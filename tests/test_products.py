@@ -104,6 +104,29 @@ def test_an_unknown_sort_falls_back_to_newest_first(client, conn, sort):
     assert titles(response) == ["New", "Old"]
 
 
+def test_the_date_column_is_the_one_the_list_is_sorted_by(client, conn):
+    pid = make_product(conn, "Linen Shirt")
+    updated = conn.execute(
+        "UPDATE products SET created_at = '2025-01-02 10:00+00' WHERE id = %s "
+        "RETURNING to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day", (pid,)
+    ).fetchone()["day"]  # set to now by the update
+
+    def date_column(query):
+        html = client.get("/products/" + query).get_data(as_text=True)
+        heading = re.search(r'<th scope="col"( aria-sort="\w+")?>\s*<a href="([^"]+)"[^>]*>'
+                            r'(Created|Updated)</a></th>\s*</tr>', html)
+        shown = re.search(r'<time datetime="[^"]+" title="[^"]+">([^<]+)</time>', html)
+        return heading.group(3), heading.group(1), heading.group(2), shown.group(1)
+
+    # Newest first (the default) is by creation: the column says so, and sorts by it.
+    assert date_column("") == ("Created", ' aria-sort="descending"',
+                               "/products/?sort=created", "2025-01-02")
+    assert date_column("?sort=created")[:2] == ("Created", ' aria-sort="ascending"')
+    assert date_column("?sort=-updated") == ("Updated", ' aria-sort="descending"',
+                                             "/products/?sort=updated", updated)
+    assert date_column("?sort=title") == ("Updated", None, "/products/?sort=updated", updated)
+
+
 def test_sorts_by_title_both_ways(client, conn):
     for title in ("Banana", "apple", "Cherry"):
         make_product(conn, title)

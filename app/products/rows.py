@@ -9,10 +9,10 @@ and everything else on the page stay in the templates.
 from markupsafe import Markup, escape
 
 
-def list_rows(rows, *, can_edit: bool, status_badge) -> Markup:
+def list_rows(rows, *, can_edit: bool, status_badge, dated: str) -> Markup:
     """One <tr> per row of list_products (with the `edit_url` list_context adds): its
     select box (for editors), thumbnail, title linking to the product, handle, status,
-    collection, type, variant count and when it was updated.
+    collection, type, variant count and when it was created or updated (dated).
     status_badge: the ui.status_badge macro, called once per status."""
     badges = {}
     html = []
@@ -22,8 +22,8 @@ def list_rows(rows, *, can_edit: bool, status_badge) -> Markup:
         badge = badges.get(status)
         if badge is None:
             badge = badges[status] = str(status_badge(status))
-        updated = p["updated_at"]
-        stamp = updated.strftime("%Y-%m-%d %H:%M")
+        when = p[f"{dated}_at"]
+        stamp = when.strftime("%Y-%m-%d %H:%M")
         thumbnail = p["thumbnail"]
         handle = escape(p["handle"])
         html.append("\n<tr>")
@@ -42,6 +42,6 @@ def list_rows(rows, *, can_edit: bool, status_badge) -> Markup:
             f'<td>{escape(p["collection_title"] or "")}</td>'
             f'<td>{escape(p["type_value"] or "")}</td>'
             f'<td class="num">{p["variant_count"]:,}</td>'
-            f'<td class="nowrap muted"><time datetime="{updated.isoformat()}"'
+            f'<td class="nowrap muted"><time datetime="{when.isoformat()}"'
             f' title="{stamp}">{stamp[:10]}</time></td></tr>')
     return Markup("".join(html))

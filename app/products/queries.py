@@ -629,29 +629,18 @@ def list_deleted_products(conn, *, q, limit, offset):
     return rows, (rows[0]["total"] if rows else 0)
 
 
-def get_deleted_product(conn, *, product_id):
-    """A deleted product, locked for restoring, or None."""
+def get_trashed_product(conn, *, product_id, lock: bool = False):
+    """A product in the Trash and when it was deleted, or None; lock: for restoring it."""
     return conn.execute(
-        """
-        SELECT id, title, handle, deleted_at
-          FROM products
-         WHERE id = %(product_id)s
-           AND deleted_at IS NOT NULL
-           FOR UPDATE
-        """,
-        {"product_id": product_id},
-    ).fetchone()
-
-
-def get_trashed_product(conn, *, product_id):
-    """A deleted product and when it was deleted, or None; read only, for its address."""
-    return conn.execute(
-        """
-        SELECT id, title, handle, deleted_at
-          FROM products
-         WHERE id = %(product_id)s
-           AND deleted_at IS NOT NULL
-        """,
+        sql.SQL(
+            """
+            SELECT id, title, handle, deleted_at
+              FROM products
+             WHERE id = %(product_id)s
+               AND deleted_at IS NOT NULL
+            {lock}
+            """
+        ).format(lock=sql.SQL("FOR UPDATE" if lock else "")),
         {"product_id": product_id},
     ).fetchone()
 

@@ -405,7 +405,7 @@ def delete(product_id):
 
 
 def restore_product(conn, *, item_id, new_handle=None):
-    product = queries.get_deleted_product(conn, product_id=item_id)
+    product = queries.get_trashed_product(conn, product_id=item_id, lock=True)
     if product is None:
         return None
     clashes = queries.list_restore_code_clashes(

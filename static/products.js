@@ -90,6 +90,11 @@
     input.className = "tag-entry";
     input.autocomplete = "off";
     input.setAttribute("list", field.getAttribute("list") || "");
+    // The suggestions load on first use (the <datalist> asks the server then).
+    var suggestions = document.getElementById(field.getAttribute("list") || "");
+    input.addEventListener("focus", function () {
+      if (suggestions) suggestions.dispatchEvent(new CustomEvent("suggestions-wanted"));
+    }, { once: true });
     input.setAttribute("aria-describedby", field.getAttribute("aria-describedby") || "");
     input.placeholder = "Add a tag…";
     box.appendChild(list);

@@ -164,6 +164,18 @@ def test_the_list_runs_a_fixed_number_of_statements(client, conn, count_statemen
     assert small == large == 2
 
 
+def test_tag_suggestions_load_when_the_tag_box_is_used_not_with_the_page(client, conn):
+    from tests.factories import make_tag
+
+    make_tag(conn, 'linen "fine" & co')
+    pid = make_product(conn, "Linen Shirt")
+    page = client.get(f"/products/{pid}").get_data(as_text=True)
+    assert 'hx-get="/products/choices/tags?as=values"' in page
+    assert "fine" not in page
+    options = client.get("/products/choices/tags?as=values").get_data(as_text=True)
+    assert options.strip() == '<option value="linen &#34;fine&#34; &amp; co">'
+
+
 def test_the_edit_page_runs_a_fixed_number_of_statements(client, conn, count_statements):
     small = make_products(conn, 1, variants_each=2) + "1"
     large = make_products(conn, 1, variants_each=300) + "1"

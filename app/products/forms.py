@@ -187,7 +187,6 @@ class ProductForm(FlaskForm):
         self.collection_id.choices = options(("", "No collection")) + _pairs(choices["collections"])
         self.type_id.choices = options(("", "No type")) + _pairs(choices["types"])
         self.category_ids.choices = _pairs(choices["categories"])
-        self.tag_suggestions = [t["label"] for t in choices["tags"]]
 
     def metadata_value(self):
         """The metadata as a dict (None when empty); raises ValueError with a message."""

@@ -95,13 +95,14 @@ def index():
 @bp.get("/choices/<kind>")
 def choices(kind):
     """<option>s for a select that loads lazily: tags and categories run to thousands,
-    and the bulk bar's selects need not weigh down every list page."""
+    and the bulk bar's selects need not weigh down every list page. as=values: for a
+    <datalist> (the product form's tag suggestions), each option's value is its label."""
     if kind not in ("tags", "categories", "collections", "types"):
         abort(404)
     data = queries.get_choices(get_conn(), tags=kind == "tags", categories=kind == "categories")
     response = make_response(render_template(
         "products/_options.html", items=data[kind], selected=request.args.getlist("selected"),
-        blank=request.args.get("blank")))
+        blank=request.args.get("blank"), as_values=request.args.get("as") == "values"))
     response.headers["Cache-Control"] = "private, max-age=30"
     return response
 
@@ -284,8 +285,10 @@ def new():
 
 def form_choices(conn, form):
     """The form's selects: collections and types whole, the categories only as chosen
-    (2,000 category paths are ~200 KB; the select loads them when it is first used)."""
-    return queries.get_choices(conn, chosen_categories=form.category_ids.data or [])
+    (2,000 category paths are ~200 KB; the select loads them when it is first used).
+    The tag suggestions load when the tag box is first used."""
+    return queries.get_choices(conn, tags=False,
+                               chosen_categories=form.category_ids.data or [])
 
 
 def get_product_or_404(conn, product_id):

@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.conftest import browser_sign_in
-from tests.factories import make_collection, make_product, make_products
+from tests.factories import make_collection, make_product, make_products, make_type
 
 
 def result_titles(page):
@@ -301,11 +301,13 @@ def test_bulk_set_collection_after_a_search_swap(page, conn):
 
 
 def test_the_list_fits_a_1280_pixel_window_whatever_the_handles(page, conn):
-    summer = make_collection(conn, "Summer essentials for the whole family")
+    summer = make_collection(conn, "Homewares essentials for the whole family")
+    cards = make_type(conn, "Accessories")
     for n in range(3):
         make_product(conn, f"Organic cotton crew neck tee, relaxed fit {n}",
                      handle=f"organic-cotton-crew-neck-tee-relaxed-fit-washed-black-{n}",
-                     collection_id=summer)
+                     collection_id=summer, type_id=cards, status="published",
+                     skus=[f"SKU-{n}-{v}" for v in range(12)])
     page.goto("/products/")
     expect(result_titles(page)).to_have_count(3)
     wrap = page.locator("#product-results .table-wrap")

@@ -12,7 +12,7 @@ import codecs
 from collections import defaultdict
 
 from ..products.queries import DEFAULT_SORT, SORTS, ProductFilters
-from ..products.queries import _where as product_list_where
+from ..products.queries import where_clause as product_list_where
 from . import csvio, queries
 
 BATCH = 500

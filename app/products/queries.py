@@ -43,8 +43,9 @@ class ProductFilters:
 
 
 
-def _where(filters: ProductFilters) -> tuple[sql.Composable, dict]:
-    """The WHERE clause of the product list and its parameters."""
+def where_clause(filters: ProductFilters) -> tuple[sql.Composable, dict]:
+    """The WHERE clause of the product list and its parameters, over products AS p
+    (the list, its count, bulk actions on all matching, and the CSV export)."""
     clauses = [sql.SQL("p.deleted_at IS NULL")]
     params: dict = {}
     terms = filters.q.split()[:MAX_TERMS]
@@ -120,7 +121,7 @@ def list_products_query(*, filters: ProductFilters, limit: int, offset: int,
     With no filter but the status, the total is the kept status count's (no count of
     its own, and one statement less). Other filters are counted apart (count_products):
     an index-only count beats keeping every match of a large category."""
-    where, params = _where(filters)
+    where, params = where_clause(filters)
     searching = bool(filters.q.split())
     order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
     # LIMIT and OFFSET are written into the statement, not sent as parameters: with
@@ -214,7 +215,7 @@ _STATUS_TOTAL = """
 
 
 def count_products_query(*, filters: ProductFilters):
-    where, params = _where(filters)
+    where, params = where_clause(filters)
     return sql.SQL("SELECT count(*) AS n FROM products AS p WHERE {}").format(where), params
 
 
@@ -234,7 +235,7 @@ def _counted_by_status(filters: ProductFilters) -> bool:
 
 def list_matching_ids(conn, *, filters: ProductFilters):
     """Ids of every live product the filters match (for "all matching" bulk actions)."""
-    where, params = _where(filters)
+    where, params = where_clause(filters)
     rows = conn.execute(
         sql.SQL("SELECT p.id FROM products AS p WHERE {}").format(where), params
     ).fetchall()

@@ -57,14 +57,20 @@ def admin_database_url(worker_id, database_url):
 
 @pytest.fixture(scope="session")
 def _app_tables(database_url):
+    """Every table a test can fill: the catalog's, and the job queue's jobs (one a
+    test queued and did not run would otherwise be taken by a later test's worker).
+    Not the queue's registered workers: the browser tests' worker runs across tests."""
+    from app.migrate import JOB_QUEUE_SCHEMA
+
     with psycopg.connect(database_url) as conn:
         rows = conn.execute(
             """
-            SELECT quote_ident(tablename)
+            SELECT quote_ident(schemaname) || '.' || quote_ident(tablename)
               FROM pg_tables
-             WHERE schemaname = 'public'
-               AND tablename <> 'schema_migrations'
-            """
+             WHERE schemaname IN ('public', %s)
+               AND tablename NOT IN ('schema_migrations', 'procrastinate_workers')
+            """,
+            (JOB_QUEUE_SCHEMA,),
         ).fetchall()
     return ", ".join(r[0] for r in rows)
 

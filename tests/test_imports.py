@@ -6,7 +6,9 @@ import io
 import json
 import re
 import threading
+import time
 
+import psycopg
 import pytest
 
 from app.demo import load_demo_data
@@ -662,6 +664,44 @@ def test_a_big_file_is_checked_by_a_job_while_the_page_waits(client, conn, datab
     apply(client, database_url, import_id, mode="valid")
     titles = {r["title"] for r in conn.execute("SELECT title FROM products")}
     assert titles == {"Old tee renamed", "New one"}
+
+
+def test_a_big_files_check_does_not_wait_behind_an_import_being_applied(
+        client, conn, database_url, app, monkeypatch):
+    """Imports run one at a time (they share a lock); a check writes nothing to the
+    catalog and runs beside them. Here the import waits on a product row held by
+    another transaction while the check, queued after it, finishes."""
+    make_product(conn, "Old tee", handle="old-tee")
+    applying = upload(client, "handle,title\nold-tee,Old tee renamed\n")
+    assert client.submit(f"/imports/{applying}/apply", {"mode": "all"}).status_code == 302
+    monkeypatch.setitem(app.config, "IMPORT_CHECK_IN_REQUEST_ROWS", 1)
+    checking = upload(client, "handle,title\nnew-a,A\nnew-b,B\n")
+    assert status(conn, checking)["status"] == "checking"
+    with psycopg.connect(database_url) as holder:
+        holder.execute("SELECT 1 FROM products WHERE handle = 'old-tee' FOR UPDATE")
+        worker = threading.Thread(target=run_jobs, args=(database_url,))
+        worker.start()
+        try:
+            deadline = time.monotonic() + 20
+            while status(conn, checking)["status"] == "checking" and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert status(conn, checking)["status"] == "previewed"
+            assert status(conn, applying)["status"] == "applying"
+        finally:
+            holder.rollback()
+            worker.join(60)
+    assert status(conn, applying)["status"] == "applied"
+    assert conn.execute("SELECT title FROM products").fetchone()["title"] == "Old tee renamed"
+
+
+def test_imports_queued_together_are_applied_one_after_the_other(client, conn, database_url):
+    first = upload(client, "handle,title\nshirt,Shirt\n")
+    second = upload(client, "handle,title\nshirt,Shirt renamed\n")
+    for import_id in (first, second):
+        assert client.submit(f"/imports/{import_id}/apply", {"mode": "all"}).status_code == 302
+    run_jobs(database_url)  # the second waits for the first's lock, then runs
+    assert status(conn, first)["status"] == status(conn, second)["status"] == "applied"
+    assert conn.execute("SELECT title FROM products").fetchone()["title"] == "Shirt renamed"
 
 
 def test_a_check_that_stops_on_the_server_says_so_and_cannot_be_applied(

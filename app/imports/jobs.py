@@ -31,6 +31,10 @@ QUEUE = "imports"
 # Imports run one after another, whatever the number of workers: two imports
 # touching the same products would otherwise wait on each other's locks.
 LOCK = "product-imports"
+# Jobs a worker runs at once: an import, and a big file's check beside it (a check
+# writes nothing to the catalog and takes no lock), so a file is not left "Checking…"
+# for as long as another import takes to apply.
+CONCURRENCY = 2
 
 queue = procrastinate.App(connector=procrastinate.PsycopgConnector(),
                           import_paths=["app.imports.jobs"])
@@ -87,10 +91,17 @@ def run_worker(url: str, *, wait: bool = True, install_signal_handlers: bool = T
     async def main():
         async with queue.open_async():
             await _retry_stalled_jobs()
-            await queue.run_worker_async(
-                queues=[QUEUE], wait=wait, concurrency=1, delete_jobs="successful",
-                install_signal_handlers=install_signal_handlers,
-                fetch_job_polling_interval=2, shutdown_graceful_timeout=10)
+            while True:
+                await queue.run_worker_async(
+                    queues=[QUEUE], wait=wait, concurrency=CONCURRENCY,
+                    delete_jobs="successful", install_signal_handlers=install_signal_handlers,
+                    fetch_job_polling_interval=2, shutdown_graceful_timeout=10)
+                # A worker that does not wait stops at its first fetch that finds
+                # nothing, which an import held back by a running one's lock is not:
+                # go again until no job is left to do.
+                if wait or not await queue.job_manager.list_jobs_async(queue=QUEUE,
+                                                                       status="todo"):
+                    break
 
     with queue.replace_connector(connector):
         asyncio.run(main())

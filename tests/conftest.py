@@ -21,6 +21,19 @@ from app.migrate import migrate
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Durability is not what tests check; turning it off makes the suite several times faster.
 TEST_SERVER_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+TEST_SERVER_DIR = ROOT / ".local" / "pgtest"
+
+
+def pytest_configure(config):
+    """Start the embedded test server once, in the process that starts the test workers.
+
+    Its first start (the OS user, initdb) is then over before any worker runs, and
+    this process holds the server until the whole run ends.
+    """
+    if hasattr(config, "workerinput") or os.environ.get("TEST_DATABASE_URL"):
+        return
+    pgserver.hold_until_exit()
+    pgserver.start(TEST_SERVER_DIR, TEST_SERVER_SETTINGS)
 
 
 def _server_urls(worker_id: str) -> tuple[str, str]:
@@ -35,7 +48,7 @@ def _server_urls(worker_id: str) -> tuple[str, str]:
         admin = make_conninfo(**{**params, "dbname": "postgres"})
         return admin, make_conninfo(**{**params, "dbname": dbname})
     pgserver.hold_until_exit()
-    server = pgserver.start(ROOT / ".local" / "pgtest", TEST_SERVER_SETTINGS)
+    server = pgserver.start(TEST_SERVER_DIR, TEST_SERVER_SETTINGS)
     return server.get_uri("postgres"), server.get_uri(dbname)
 
 

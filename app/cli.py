@@ -119,6 +119,7 @@ def worker_command():
 
     from .imports.jobs import run_worker
 
+    _end_with_parent()
     logging.basicConfig(level=logging.INFO, format="[worker] %(levelname)s %(message)s")
     url = migrated_url()
     click.echo("Job worker started (Ctrl+C stops it).")
@@ -126,8 +127,14 @@ def worker_command():
 
 
 class WorkerProcess:
-    """`catalog worker` as a child of `serve`: started with it, restarted if it dies,
-    stopped with it. A process of its own, so a long import never holds a web worker."""
+    """`catalog worker` as a child of `serve`: started with it, restarted whenever it
+    exits while serve runs (exit code 0 included), stopped with it. A process of its
+    own, so a long import never holds a web worker.
+
+    It runs in a session of its own, so Ctrl+C in the terminal reaches only serve,
+    which stops it once gunicorn is down; and it gets SIGTERM if serve dies without
+    stopping it (Linux), so it is never left running alone.
+    """
 
     def __init__(self):
         import subprocess
@@ -135,31 +142,59 @@ class WorkerProcess:
 
         self._subprocess = subprocess
         self._stopping = threading.Event()
+        # gunicorn forks its web workers from this process: they inherit this object
+        # (and run serve's `finally`), but only the process that started the job
+        # worker may stop it.
+        self._owner = os.getpid()
         self._start()
         threading.Thread(target=self._watch, name="job-worker-watch", daemon=True).start()
 
     def _start(self):
         self.process = self._subprocess.Popen(
             [sys.executable, "-c", "from app.cli import main; main(['worker'])"],
-            env=os.environ.copy())
+            env={**os.environ, WORKER_PARENT_ENV: str(os.getpid())}, start_new_session=True)
 
     def _watch(self):
         while not self._stopping.is_set():
             code = self.process.wait()
-            # 0 is a clean stop (Ctrl+C reaches the whole process group): serve stops too.
-            if code == 0 or self._stopping.wait(3):
+            if self._stopping.wait(RESTART_SECONDS):
                 return
             click.echo(f"The job worker stopped (exit code {code}); starting it again.")
             self._start()
 
     def stop(self):
+        if os.getpid() != self._owner:
+            return
         self._stopping.set()
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=20)
+                # A running import gets the worker's graceful timeout (10 s) to finish.
+                self.process.wait(timeout=15)
             except self._subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
+
+
+RESTART_SECONDS = 3
+WORKER_PARENT_ENV = "CATALOG_SERVE_PID"
+
+
+def _end_with_parent() -> None:
+    """In a job worker started by serve: get SIGTERM when serve's process ends (Linux),
+    so a serve killed outright never leaves its worker running alone."""
+    import ctypes
+    import signal
+
+    parent = os.environ.pop(WORKER_PARENT_ENV, None)
+    if not parent:
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (AttributeError, OSError):
+        return  # not Linux: serve's stop() is the only way it ends
+    if os.getppid() != int(parent):  # serve ended before the line above
+        sys.exit(0)
 
 
 def _print_setup_link(url: str, host: str, port: int) -> None:
@@ -250,6 +285,11 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
             self.cfg.set("threads", 4)
             self.cfg.set("accesslog", "-")
             self.cfg.set("graceful_timeout", 5)
+            # gunicorn 25.1+ opens a control socket at one path per OS user: a
+            # second `catalog serve` on the machine (another checkout, the tests)
+            # would take it over. Nothing here uses it.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self):
             from . import create_app

@@ -47,6 +47,8 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from slugify import slugify
 
+from .web.urls import MEDIA_PATH
+
 CATALOG_TABLES = (
     "products",
     "p_variants",
@@ -97,7 +99,7 @@ LOCK_KEY = 0x0C47DE70
 log = logging.getLogger(__name__)
 
 DEMO_IMAGE_DIR = "demo"
-DEMO_IMAGE_URL = "/media/demo/"
+DEMO_IMAGE_URL = MEDIA_PATH + DEMO_IMAGE_DIR + "/"
 DEMO_IMAGE_SIZE = 480
 
 

@@ -122,14 +122,15 @@ def test_an_uploaded_png_is_stored_by_content_with_a_preview_and_served(
     assert toast(response) == "1 image added."
     (row,) = images(conn, pid)
     meta = row["metadata"]
-    assert row["url"].startswith("http://localhost/media/")
+    # This app's media path, whatever host the upload came to.
+    assert row["url"].startswith("/media/")
     assert row["url"].endswith(f"{meta['sha256']}.png")
     assert (meta["filename"], meta["content_type"], meta["width"], meta["height"]) == (
         "red.png", "image/png", 64, 48)
     key = row["url"].split("/media/", 1)[1]
     assert (Path(media_root) / key).read_bytes() == body
 
-    served = client.get(row["url"].removeprefix("http://localhost"))
+    served = client.get(row["url"])
     assert served.status_code == 200 and served.data == body
     assert served.headers["Content-Type"] == "image/png"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
@@ -345,8 +346,7 @@ def test_an_uploaded_thumbnail_is_its_preview(client, conn):
     thumbnail = conn.execute("SELECT thumbnail FROM products WHERE id = %s",
                              (pid,)).fetchone()["thumbnail"]
     assert thumbnail == row["metadata"]["preview"]
-    # The product form accepts it as its thumbnail URL when saved again.
-    assert thumbnail.startswith("http://")
+    assert thumbnail.startswith("/media/")
 
 
 # --- Variant images -------------------------------------------------------------

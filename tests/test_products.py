@@ -293,7 +293,8 @@ def test_an_empty_handle_gets_a_free_one_from_the_title(client, conn):
 @pytest.mark.parametrize("overrides, message", [
     ({"title": ""}, "Give the product a title."),
     ({"handle": "Not A Handle!"}, "Use lowercase letters, digits and single hyphens"),
-    ({"thumbnail": "javascript:alert(1)"}, "starting with http:// or https://"),
+    ({"thumbnail": "javascript:alert(1)"}, "“javascript:” addresses are not allowed"),
+    ({"thumbnail": "/media/../secret_key"}, "is not a file of this app"),
     ({"origin_country": "Portugal"}, "Use the two-letter code"),
     ({"metadata_mode": "json", "metadata_json": "{oops"}, "This is not valid JSON"),
     ({"metadata_mode": "json", "metadata_json": "[1, 2]"}, "Metadata must be a JSON object"),

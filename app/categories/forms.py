@@ -2,22 +2,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from ..web.fields import image_address
 from ..web.handles import HANDLE_RULE, MAX_LENGTH, is_valid_handle
 from ..web.metadata import parse_metadata
-from ..web.urls import image_url_problem
 
 
 def select_choices(pairs):
     """(value, label) pairs, such as tree.parent_choices(), as a SelectField's choices."""
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-def image_url(form, field):
-    field.data = (field.data or "").strip()
-    if field.data:
-        problem = image_url_problem(field.data)
-        if problem:
-            raise ValidationError(problem)
 
 
 def json_object(form, field):
@@ -45,7 +37,7 @@ class CategoryForm(FlaskForm):
     parent_id = SelectField("Parent", choices=[], validate_choice=False)
     is_active = BooleanField("Active", description="Shown in the shop.")
     is_internal = BooleanField("Internal", description="Hidden from the public catalog.")
-    thumbnail = StringField("Thumbnail URL", validators=[image_url],
+    thumbnail = StringField("Thumbnail URL", validators=[image_address],
                             description="An http:// or https:// image address.")
     metadata = TextAreaField(
         "Metadata", validators=[json_object],
@@ -65,7 +57,7 @@ class CategoryForm(FlaskForm):
 
 class ImageUrlForm(FlaskForm):
     image_url = StringField("Image URL", validators=[
-        InputRequired("Paste the image’s web address."), image_url])
+        InputRequired("Paste the image’s web address."), image_address])
 
 
 class MoveForm(FlaskForm):

@@ -3,7 +3,8 @@ from flask_wtf.file import FileField, MultipleFileField
 from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from ..web.urls import image_url_problem
+from ..web.fields import image_address
+from ..web.urls import stored_image_url
 from .uploads import FILE_LIMIT, KINDS_TEXT, MAX_FILES, UploadRefused, inspect, megabytes
 
 MAX_URLS = 50
@@ -42,16 +43,17 @@ class ImageAddForm(FlaskForm):
         if len(numbered) > MAX_URLS:
             raise ValidationError(f"That is {len(numbered)} addresses; add at most {MAX_URLS} "
                                   "at once.")
-        problems = []
+        urls, problems = [], []
         for n, line in numbered:
-            problem = image_url_problem(line)
-            if problem:
+            try:
+                urls.append(stored_image_url(line))
+            except ValueError as problem:
                 shown = line if len(line) <= 80 else line[:77] + "…"
                 problems.append(f"Line {n} (“{shown}”): {problem}")
         if problems:
             raise ValidationError(" ".join(problems[:5]) + (
                 f" And {len(problems) - 5} more lines." if len(problems) > 5 else ""))
-        self.url_list = list(dict.fromkeys(line for _, line in numbered))
+        self.url_list = list(dict.fromkeys(urls))
 
     def validate_files(self, field):
         files = chosen_files(field)
@@ -88,11 +90,7 @@ class CategoryImageForm(FlaskForm):
         self.upload = None
 
     def validate_image_url(self, field):
-        field.data = (field.data or "").strip()
-        if field.data:
-            problem = image_url_problem(field.data)
-            if problem:
-                raise ValidationError(problem)
+        image_address(self, field)
 
     def validate_file(self, field):
         if field.data and getattr(field.data, "filename", ""):

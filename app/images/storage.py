@@ -17,7 +17,9 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from flask import current_app, url_for
+from flask import current_app
+
+from ..web.urls import MEDIA_PATH
 
 
 class Storage(Protocol):
@@ -27,7 +29,8 @@ class Storage(Protocol):
     def exists(self, key: str) -> bool: ...
 
     def url(self, key: str) -> str:
-        """The absolute http(s) URL the file is served from."""
+        """The address the file is served from, as images.url stores it: an absolute
+        http(s) URL, or this app's media path (app/web/urls.py)."""
 
 
 class LocalStorage:
@@ -64,11 +67,11 @@ class LocalStorage:
             raise
 
     def url(self, key: str) -> str:
-        # Absolute, because thumbnails are checked as http(s) URLs by the product
-        # and variant forms, and other systems read images.url as it is.
+        # This app's media path, never an address built from the request's host;
+        # MEDIA_URL (a CDN, or the app's public address) makes it absolute.
         if self.base_url:
             return self.base_url.rstrip("/") + "/" + key
-        return url_for("media.media", filename=key, _external=True)
+        return MEDIA_PATH + key
 
 
 def get_storage() -> Storage:

@@ -24,7 +24,7 @@ from ..products.workflow import STATUSES
 from ..web.handles import HANDLE_RULE, is_valid_handle
 from ..web.metadata import parse_metadata
 from ..web.urls import URL_LIMIT as MAX_URL
-from ..web.urls import image_url_problem
+from ..web.urls import public_image_url, stored_image_url
 
 MAX_INT = 2_147_483_647
 MAX_ROWS = 200_000
@@ -375,32 +375,17 @@ def parse_country(text: str):
     return value or None
 
 
-def check_url(url: str) -> None:
-    problem = image_url_problem(url)
-    if problem:
-        raise ValueError(f"“{url[:80]}”: {problem}")
+def parse_url(text: str, base_url: str = ""):
+    """One image address in its stored form (the file's own media paths back to /media/)."""
+    try:
+        return stored_image_url(text, base_url)
+    except ValueError as problem:
+        raise ValueError(f"“{text.strip()[:80]}”: {problem}") from None
 
 
-def parse_url(text: str):
-    value = text.strip()
-    if not value:
-        return None
-    check_url(value)
-    return value
-
-
-def parse_urls(text: str) -> list[str]:
-    urls = []
-    for url in text.split():
-        check_url(url)
-        urls.append(url)
-    return urls
-
-
-def public_url(url: str | None, base_url: str) -> str:
-    if url and url.startswith("/media/"):
-        return base_url.rstrip("/") + url
-    return url or ""
+def parse_urls(text: str, base_url: str = "") -> list[str]:
+    """Image addresses separated by spaces or line breaks (an address has none: %20)."""
+    return [parse_url(url, base_url) for url in text.split()]
 
 
 def parse_json(text: str):
@@ -457,9 +442,9 @@ def parse(column: Column, text: str, base_url: str = ""):
     if kind == "country":
         return parse_country(text)
     if kind == "url":
-        return parse_url(text)
+        return parse_url(text, base_url)
     if kind == "urls":
-        return parse_urls(text)
+        return parse_urls(text, base_url)
     if kind == "json":
         return parse_json(text)
     if kind == "tags":
@@ -519,9 +504,10 @@ def product_cells(product: dict, base_url: str) -> list[str]:
         elif name == "categories":
             cells.append(", ".join(product.get("categories") or []))
         elif name == "images":
-            cells.append(" ".join(public_url(u, base_url) for u in product.get("images") or []))
+            images = product.get("images") or []
+            cells.append(" ".join(public_image_url(url, base_url) for url in images))
         elif name == "thumbnail":
-            cells.append(public_url(product.get("thumbnail"), base_url))
+            cells.append(public_image_url(product.get("thumbnail"), base_url))
         else:
             cells.append(format_value(product.get(name)))
     return cells
@@ -539,7 +525,7 @@ def variant_cells(variant: dict | None, option_titles: list[str], slots: int,
         if variant is None:
             cells.append("")
         elif column.target == "thumbnail":
-            cells.append(public_url(variant.get("thumbnail"), base_url))
+            cells.append(public_image_url(variant.get("thumbnail"), base_url))
         else:
             cells.append(format_value(variant.get(column.db)))
     return cells

@@ -1,5 +1,4 @@
 import json
-from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..web.fields import image_address
 from ..web.handles import HANDLE_RULE, is_valid_handle, make_handle
 from ..web.metadata import check_metadata, parse_metadata
 from ..web.widgets import LeanSelect
@@ -98,15 +98,6 @@ class ProductFilterForm(Form):
                     or f.category_id or f.no_variants)
 
 
-def http_url(form, field):
-    """An http(s) URL with a host, or nothing."""
-    if not field.data:
-        return
-    parts = urlsplit(field.data)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValidationError("Enter a web address starting with http:// or https://.")
-
-
 def valid_handle(form, field):
     if field.data and not is_valid_handle(field.data):
         raise ValidationError(HANDLE_RULE)
@@ -149,7 +140,7 @@ class ProductForm(FlaskForm):
     mid_code = StringField("MID code", filters=[none_if_blank], validators=[Length(max=50)])
     material = StringField("Material", filters=[none_if_blank], validators=[Length(max=200)])
     thumbnail = StringField("Thumbnail URL", filters=[none_if_blank],
-                            validators=[Length(max=2048), http_url])
+                            validators=[image_address])
     # Flags and references
     discountable = BooleanField("Discountable", default=True,
                                 description="Discounts may apply to this product.")

@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..web.fields import image_address
 from ..web.metadata import parse_metadata
 from .grid import BULK_FIELDS, COLUMNS_BY_NAME, FIELD_NAMES
 
@@ -138,17 +139,13 @@ class VariantRowForm(_RowFields):
 class VariantForm(_RowFields):
     """A variant's own page: every column, its metadata and its place."""
 
-    thumbnail = StringField("Thumbnail URL", filters=[strip], validators=[Length(max=2048)])
+    thumbnail = StringField("Thumbnail URL", validators=[image_address])
     metadata_json = TextAreaField(
         "Metadata (JSON)", description="A JSON object, at most 10 KB, "
         "like {\"supplier_ref\": \"SUP-12\"}. Leave empty for none.")
     position = StringField("Position", filters=[strip], validators=[Optional()],
                            description="Its place in the product's list of variants.")
     version = HiddenField()
-
-    def validate_thumbnail(self, field):
-        if field.data and not re.match(r"^https?://[^/\s]+", field.data):
-            raise ValidationError("Enter a web address starting with http:// or https://.")
 
     def validate_position(self, field):
         if field.data and (not field.data.isdigit() or int(field.data) < 1):

@@ -211,6 +211,42 @@ def test_counts_only_live_products_and_badges_inactive_and_internal(client, conn
     assert "0 products" in staff and "Inactive" in staff and "Internal" in staff
 
 
+def tree_count(html, category_id):
+    """The count text of a category's row in the tree."""
+    row = html[html.index(f'id="cat-{category_id}"'):]
+    return re.search(r'<span class="tree-count">([^<]*)</span>', row).group(1)
+
+
+def list_total(client, category_id):
+    html = client.get(f"/products/?category_id={category_id}").get_data(as_text=True)
+    return int(re.search(r"([\d,]+) products?\b", html).group(1).replace(",", ""))
+
+
+def test_a_category_with_subcategories_counts_its_own_and_all_under_it_as_the_list_does(
+        client, conn):
+    ids = build(conn, {"Women": {"Tops": {"Shirts": {}, "Tees": {}}, "Sale": {}, "Old": {}},
+                       "Men": {}})
+    add_product(conn, "Wrap dress", category_ids=[ids["Women"]])
+    add_product(conn, "Oxford", category_ids=[ids["Shirts"]])
+    # Counted once under every category that holds it more than once below.
+    add_product(conn, "Linen shirt", category_ids=[ids["Shirts"], ids["Sale"], ids["Tops"]])
+    add_product(conn, "Crew tee", category_ids=[ids["Tees"], ids["Shirts"], ids["Sale"],
+                                                ids["Women"]])
+    add_product(conn, "Polo", category_ids=[ids["Tees"], ids["Men"]])
+    add_product(conn, "Gone", category_ids=[ids["Shirts"], ids["Sale"]], deleted=True)
+    add_product(conn, "In old", category_ids=[ids["Old"]])
+    conn.execute("UPDATE p_categories SET deleted_at = now() WHERE id = %s", (ids["Old"],))
+    html = client.get("/categories/").get_data(as_text=True)
+    assert tree_count(html, ids["Women"]) == "5 products · 2 here"
+    assert tree_count(html, ids["Tops"]) == "4 products · 1 here"
+    assert tree_count(html, ids["Shirts"]) == "3 products"
+    assert tree_count(html, ids["Sale"]) == "2 products"
+    assert tree_count(html, ids["Men"]) == "1 product"
+    for name in ("Women", "Tops", "Shirts", "Tees", "Sale", "Men"):
+        shown = int(tree_count(html, ids[name]).split()[0])
+        assert shown == list_total(client, ids[name]), name
+
+
 def folded(html, category_id):
     """Whether the category's list of children is rendered hidden."""
     match = re.search(rf'data-id="{category_id}">.*?</div><ul class="tree-list[^"]*"( hidden)?>',

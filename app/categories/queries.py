@@ -22,16 +22,26 @@ def lock_tree(conn):
 
 
 def list_tree(conn):
-    """Every live category with its live product count, in sibling order, in one statement.
+    """Every live category in sibling order, with its live products, in one statement:
+    `product_count` its own, `total_count` with its subcategories' (each product
+    once, as the product list's category filter counts them).
 
-    A category's live products are all its links less those to deleted products.
-    Counted that way, the links are read once without a join, and only the few
-    deleted products (~2%, through their deleted_at index) are joined: 2.5–4×
-    faster at 125,000 links than joining every link to its product.
+    A category's own products are all its links less those to deleted products:
+    the links are read once without a join, and only the few deleted products
+    (~2%, through their deleted_at index) are joined; 2.5-4x faster at 125,000
+    links than joining every link to its product.
+
+    The total adds up the own counts of the category and everything under it, less
+    what that counts twice: a product linked m times inside one subtree is there
+    once, not m times. Its pairs of links show where: both links of a pair lie
+    under the common part of their paths, and m links make m(m-1)/2 pairs, so the
+    pairs a product has under a category give m - 1 = (sqrt(8 * pairs + 1) - 1) / 2.
+    Only products with two or more links have pairs; 2,072 categories and 125,814
+    links (25,814 products in two categories): ~110 ms for the totals.
     """
     return conn.execute(
         """
-        WITH linked AS (
+        WITH RECURSIVE linked AS (
             SELECT cp.p_categories_id, count(*) AS n
               FROM p_categories_products AS cp
              GROUP BY cp.p_categories_id
@@ -41,13 +51,64 @@ def list_tree(conn):
               JOIN p_categories_products AS cp ON cp.product_id = p.id
              WHERE p.deleted_at IS NOT NULL
              GROUP BY cp.p_categories_id
+        ), path AS (
+            -- Each live category with the ids from its top (as the tree shows it) down
+            -- to itself; a category whose parent is in the Trash shows at the top.
+            SELECT c.id, ARRAY[c.id] AS path
+              FROM p_categories AS c
+             WHERE c.deleted_at IS NULL
+               AND NOT EXISTS (SELECT 1
+                                 FROM p_categories AS parent
+                                WHERE parent.id = c.parent_id
+                                  AND parent.deleted_at IS NULL)
+             UNION ALL
+            SELECT c.id, path.path || c.id
+              FROM p_categories AS c
+              JOIN path ON c.parent_id = path.id
+             WHERE c.deleted_at IS NULL
+        ), own AS (
+            SELECT path.id, path.path,
+                   (coalesce(linked.n, 0) - coalesce(deleted.n, 0))::int AS n
+              FROM path
+              LEFT JOIN linked ON linked.p_categories_id = path.id
+              LEFT JOIN deleted ON deleted.p_categories_id = path.id
+        ), summed AS (
+            SELECT above.id, sum(own.n) AS n
+              FROM own, unnest(own.path) AS above(id)
+             WHERE own.n > 0
+             GROUP BY above.id
+        ), pairs AS MATERIALIZED (
+            -- The links' own pairs first: joined to the paths only afterwards, or the
+            -- planner may pair up every path with every other.
+            SELECT a.product_id, a.p_categories_id AS a, b.p_categories_id AS b
+              FROM p_categories_products AS a
+              JOIN p_categories_products AS b
+                ON b.product_id = a.product_id
+               AND b.p_categories_id > a.p_categories_id
+        ), shared AS (
+            SELECT common.id, pairs.product_id, count(*) AS pairs
+              FROM pairs
+              JOIN path AS pa ON pa.id = pairs.a
+              JOIN path AS pb ON pb.id = pairs.b,
+                   unnest(pa.path, pb.path) AS common(id, other)
+             WHERE common.id = common.other
+             GROUP BY common.id, pairs.product_id
+        ), repeated AS (
+            SELECT shared.id, sum((sqrt(8 * shared.pairs + 1) - 1) / 2) AS n
+              FROM shared
+             WHERE NOT EXISTS (SELECT 1
+                                 FROM products AS p
+                                WHERE p.id = shared.product_id
+                                  AND p.deleted_at IS NOT NULL)
+             GROUP BY shared.id
         )
         SELECT c.id, c.name, c.handle, c.parent_id, c.rank, c.is_active, c.is_internal,
-               (coalesce(linked.n, 0) - coalesce(deleted.n, 0))::int AS product_count
+               own.n AS product_count,
+               (coalesce(summed.n, 0) - coalesce(round(repeated.n), 0))::int AS total_count
           FROM p_categories AS c
-          LEFT JOIN linked ON linked.p_categories_id = c.id
-          LEFT JOIN deleted ON deleted.p_categories_id = c.id
-         WHERE c.deleted_at IS NULL
+          JOIN own ON own.id = c.id
+          LEFT JOIN summed ON summed.id = c.id
+          LEFT JOIN repeated ON repeated.id = c.id
          ORDER BY c.rank, c.name, c.id
         """
     ).fetchall()

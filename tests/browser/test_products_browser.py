@@ -212,7 +212,7 @@ def test_trash_row_actions_share_one_line_and_the_search_placeholder_fits(page_a
     conn.execute("UPDATE products SET deleted_at = now() WHERE id = %s", (pid,))
     page.goto("/trash/?kind=products")
     restore = page.get_by_role("button", name="Restore Linen Shirt").bounding_box()
-    purge = page.get_by_role("link", name="Delete Linen Shirt permanently").bounding_box()
+    purge = page.get_by_role("link", name="Delete permanently, Linen Shirt").bounding_box()
     assert abs(restore["y"] - purge["y"]) < 1 and restore["height"] == purge["height"]
     assert purge["x"] > restore["x"] + restore["width"]
     for kind in ("products", "option_values"):  # the longest placeholder

@@ -40,3 +40,8 @@ chromium:
 	fi
 
 .PHONY: chromium
+
+# The README's screenshots, from the demo as it ships (Chromium, as for the tests).
+screenshots: $(STAMP) chromium
+	$(BIN)/python scripts/screenshots.py
+.PHONY: screenshots

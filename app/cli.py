@@ -274,6 +274,17 @@ def create_user_command(email, role, name, password_stdin):
 GIL_SWITCH_SECONDS = 0.02
 
 
+def _leave_interrupts_to_the_master(worker) -> None:
+    """Ctrl+C reaches every process of the terminal's group at once: the master,
+    which then tells each web worker to quit (SIGQUIT), and the workers themselves,
+    so a worker ran its quit handler twice, the second time inside the first's
+    exit. On a loaded machine one such worker did not exit until gunicorn killed
+    it 5 s later ("was sent SIGKILL"). Only the master's word counts now."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _run_gunicorn(host: str, port: int, workers: int) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -290,6 +301,7 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
             # would take it over. Nothing here uses it.
             if "control_socket_disable" in self.cfg.settings:
                 self.cfg.set("control_socket_disable", True)
+            self.cfg.set("post_worker_init", _leave_interrupts_to_the_master)
 
         def load(self):
             from . import create_app

@@ -63,17 +63,21 @@ def test_a_job_worker_that_exits_is_restarted_and_ctrl_c_stops_everything(
                                  start_new_session=True)
     try:
         wait_for(lambda: answers(f"http://127.0.0.1:{port}/healthz"), what="/healthz")
-        first = wait_for(lambda: job_worker(serve), what="the job worker")
 
+        def working(n):
+            """The n-th job worker has started its loop (and its signal handlers)."""
+            wait_for(lambda: log.read_text().count("Starting worker on queues") >= n,
+                     what=f"job worker {n} to start")
+            return job_worker(serve)
+
+        first = working(1)
         # SIGTERM: the worker stops cleanly (exit code 0), and is still wanted.
         first.terminate()
-        second = wait_for(lambda: (w := job_worker(serve)) and w.pid != first.pid and w,
-                          what="a new job worker after SIGTERM")
+        second = working(2)
+        assert second.pid != first.pid
         second.kill()
-        third = wait_for(lambda: (w := job_worker(serve)) and w.pid != second.pid and w,
-                         what="a new job worker after SIGKILL")
-        wait_for(lambda: "Starting worker" in log.read_text().split("exit code -9")[-1],
-                 what="the third worker to start")
+        third = working(3)
+        assert third.pid != second.pid
 
         started = time.monotonic()
         os.killpg(serve.pid, signal.SIGINT)

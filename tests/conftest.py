@@ -223,8 +223,13 @@ def live_server(app):
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `apt-get install -y chromium`")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Playwright's 5 s assumes a quiet machine. Beside another suite on these 2
+    # cores the browser tests ran 1.5-2.2x slower (2:28 alone, 3:43-5:20 loaded),
+    # so a step that takes 3 s alone could miss 5 s. A lost request or drop still
+    # fails, after 15 s.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,

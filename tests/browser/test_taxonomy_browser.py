@@ -90,8 +90,11 @@ def test_renaming_a_tag_in_its_row_refuses_a_duplicate_in_place(page, conn):
     assert conn.execute("SELECT value FROM p_tags WHERE id = %s",
                         (tshirt,)).fetchone()["value"] == "tshirt"
 
-    # The re-rendered row is wired up once its field has focus again.
+    # The re-rendered row is wired up (its Cancel an htmx request) once htmx has
+    # settled it; its field may have focus before that, and an Escape then
+    # followed Cancel's plain link and reloaded the page.
     expect(field).to_be_focused()
+    settled(page)
     field.press("Escape")
     expect(page.get_by_role("link", name="Rename tshirt")).to_be_focused()
 

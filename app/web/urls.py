@@ -21,7 +21,7 @@ def image_url_problem(value: str) -> str | None:
         return (f"That address is {len(value):,} characters long; "
                 f"the limit is {URL_LIMIT:,}.")
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        return "The address may not contain tabs or line breaks."
+        return "The address may not contain tabs, line breaks or other invisible characters."
     if value.startswith(MEDIA_PATH):
         return _media_path_problem(value)
     try:

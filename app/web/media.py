@@ -2,6 +2,8 @@
 
 from flask import Blueprint, current_app, send_from_directory
 
+from .urls import MEDIA_PATH
+
 bp = Blueprint("media", __name__)
 
 # Uploads are stored under their content's hash (app/images/storage.py): a name
@@ -10,7 +12,7 @@ bp = Blueprint("media", __name__)
 ONE_YEAR = 365 * 24 * 3600
 
 
-@bp.get("/media/<path:filename>")
+@bp.get(MEDIA_PATH + "<path:filename>")
 def media(filename):
     response = send_from_directory(current_app.config["MEDIA_ROOT"], filename, max_age=ONE_YEAR)
     response.cache_control.public = False
